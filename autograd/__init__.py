@@ -1,0 +1,60 @@
+"""netgrad's autodiff engine: one `Value` node for scalars and n-d arrays.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0), Value(-3.0)
+>>> y = (a * b + a).tanh()
+>>> y.backward()
+>>> a.grad, b.grad
+"""
+
+from .value import Value  # first: the op modules need the class defined
+
+# isort: split
+from .backward import backward_order, gradients
+from .errors import AnomalyError, GradcheckError, ShapeError
+from .functional import grad, hvp, value_and_grad
+from .gradcheck import check_leaves, gradcheck
+from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .ops import (
+    abs,
+    broadcast_to,
+    clip,
+    concat,
+    cos,
+    exp,
+    expand_dims,
+    leaky_relu,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    softplus,
+    sqrt,
+    squeeze,
+    stack,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    where,
+)
+from .primitive import Primitive, primitive, unbroadcast
+__all__ = [
+    "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs",
+    "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos",
+    "detect_anomaly", "enable_grad", "exp", "expand_dims", "grad", "gradcheck", "gradients",
+    "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
+    "sin", "softmax", "softplus", "sqrt", "squeeze", "stack", "sum", "swapaxes", "tanh",
+    "transpose", "unbroadcast", "value_and_grad", "where",
+]

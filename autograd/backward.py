@@ -1,0 +1,179 @@
+"""Reverse mode: order the graph without recursion, then run each node's VJP once.
+
+A node's VJP runs only after every node that consumed it has sent its gradient
+(Kahn's algorithm on consumer counts), so contributions from a node used several
+times are summed first. Pending gradients live in a local dict and are dropped as
+soon as they are used; only leaves keep ``.grad``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .errors import ShapeError
+from .mode import MODE, enable_grad, no_grad
+from .primitive import check_finite_backward, constant, unbroadcast
+from .value import Value, as_data
+
+
+def backward_order(root: Value) -> list[Value]:
+    """Nodes that need a gradient, in the order backward visits them (root first).
+
+    Iterative: a chain of millions of nodes needs no recursion.
+    """
+    if not root.requires_grad:
+        return []
+    uses = {root: 0}  # how many operand slots of not-yet-visited consumers point at a node
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._parents:
+            if parent.requires_grad:
+                if parent in uses:
+                    uses[parent] += 1
+                else:
+                    uses[parent] = 1
+                    stack.append(parent)
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node._parents:
+            if parent.requires_grad:
+                left = uses[parent] - 1
+                uses[parent] = left
+                if left == 0:
+                    ready.append(parent)
+    return order
+
+
+def _seed(root: Value, gradient: Any, create_graph: bool) -> Any:
+    if gradient is None:
+        if root.size != 1:
+            raise ValueError(
+                f"backward() on a Value of shape {root.shape} needs gradient= "
+                f"(an array of shape {root.shape}); only one-element outputs seed it with 1"
+            )
+        data = root.data
+        seed = 1.0 if type(data) is float else np.ones_like(data)
+    else:
+        seed = as_data(gradient, "gradient")
+        shape = () if type(seed) is float else seed.shape
+        if shape != root.shape:
+            raise ShapeError(f"backward(): gradient has shape {shape}, the Value has {root.shape}")
+    return constant(seed) if create_graph else seed
+
+
+def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
+         targets: dict | None) -> None:
+    """Backpropagate ``seeds`` from ``roots``.
+
+    ``targets`` None: add each leaf's total gradient to its ``.grad``. Otherwise a dict
+    {node: None} that receives each target's total gradient, leaving ``.grad`` alone.
+    """
+    if len(roots) == 1:
+        order = backward_order(roots[0])
+    else:  # several outputs: order them together through one artificial root
+        joint = object.__new__(Value)
+        joint.requires_grad, joint._parents = True, tuple(roots)
+        order = backward_order(joint)[1:]
+    pending: dict[Value, Any] = {}
+    for root, seed in zip(roots, seeds):
+        pending[root] = seed if root not in pending else pending[root] + seed
+    anomaly = MODE.anomaly
+
+    for node in order:
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        if targets is not None and node in targets:
+            targets[node] = g
+        op = node._op
+        if op is None:
+            if targets is None:
+                _accumulate(node, g)
+            continue
+        parents = node._parents
+        attrs = node._attrs
+        if create_graph:
+            args = parents
+            out = node
+        else:
+            args = [p.data for p in parents]
+            out = node.data
+        grads = op.vjp(g, out, *args) if attrs is None else op.vjp(g, out, *args, **attrs)
+        if anomaly:
+            check_finite_backward(op, parents, g, grads)
+        for parent, pg in zip(parents, grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if type(pg) is not float:
+                shape = parent.shape
+                if pg.shape != shape:
+                    pg = unbroadcast(pg, shape)
+            old = pending.get(parent)
+            pending[parent] = pg if old is None else old + pg
+
+
+def _accumulate(leaf: Value, g: Any) -> None:
+    """Add ``g`` into ``leaf.grad``, in the leaf's dtype, never aliasing another array."""
+    if isinstance(g, Value):
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    data = leaf.data
+    if type(data) is float:
+        g = float(g)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        leaf.grad = np.array(g, dtype=data.dtype)  # a fresh, writable copy
+    else:
+        leaf.grad += g
+
+
+def backward(root: Value, gradient: Any = None, create_graph: bool = False) -> None:
+    """Add d(root)/d(leaf) (times ``gradient``) into ``.grad`` of every leaf needing it."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward(): this Value does not require grad — it was computed only from "
+            "constants (requires_grad=False) or inside no_grad()"
+        )
+    seed = _seed(root, gradient, create_graph)
+    with enable_grad() if create_graph else no_grad():
+        _run([root], [seed], create_graph, None)
+
+
+def gradients(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
+              grad_outputs: Any = None, create_graph: bool = False) -> tuple[Any, ...]:
+    """d(outputs)/d(inputs) as a tuple (one entry per input), without touching ``.grad``.
+
+    Like ``torch.autograd.grad``. An input the outputs do not depend on gets zeros.
+    With ``create_graph=True`` the results are Values that can be differentiated again.
+    """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Value) or not isinstance(
+        grad_outputs, (list, tuple)
+    ):
+        grad_outputs = [grad_outputs] * len(outputs)
+    live = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
+    targets = dict.fromkeys(inputs)
+    if live:
+        seeds = [_seed(o, g, create_graph) for o, g in live]
+        with enable_grad() if create_graph else no_grad():
+            _run([o for o, _ in live], seeds, create_graph, targets)
+    return tuple(_zeros_if_none(targets[x], x, create_graph) for x in inputs)
+
+
+def _zeros_if_none(g: Any, x: Value, create_graph: bool) -> Any:
+    if g is None:
+        data = x.data
+        g = 0.0 if type(data) is float else np.zeros_like(data)
+        return constant(g) if create_graph else g
+    return g
+
+
+def leaves(root: Value) -> Iterable[Value]:
+    """The leaves that require grad below ``root`` (parameters and inputs), in backward order."""
+    return [n for n in backward_order(root) if n._op is None]

@@ -1,0 +1,13 @@
+"""Errors the engine raises at its public boundary, in the user's terms."""
+
+
+class ShapeError(ValueError):
+    """Operands of an op have shapes that do not fit together (names the op and shapes)."""
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under ``detect_anomaly()`` by the first op that turns finite numbers into nan/inf."""
+
+
+class GradcheckError(AssertionError):
+    """The engine's gradient disagrees with central finite differences."""

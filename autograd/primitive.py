@@ -1,0 +1,165 @@
+"""How an op is defined once and recorded: `Primitive`, `apply` and `unbroadcast`.
+
+An op is a forward function on raw data (Python floats or ndarrays) plus a
+vector-Jacobian product ``vjp(g, out, *inputs, **attrs) -> tuple of input gradients``.
+The VJP is written with operations that exist both on raw data and on `Value`
+(operators, primitives, ``.sum``/``.reshape``), so the same rule runs on raw data for
+first-order gradients and on Values when building a graph for higher-order ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import AnomalyError, ShapeError
+from .mode import MODE
+from .value import Value, as_data
+
+
+class Primitive:
+    """An op: ``forward(*data, **attrs)`` and ``vjp(g, out, *inputs, **attrs)``.
+
+    Calling a Primitive on Values records a node; on raw data it just computes, which is
+    what lets VJP rules call primitives on either.
+    """
+
+    __slots__ = ("name", "forward", "vjp")
+
+    def __init__(self, name: str, forward: Callable) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjp: Callable | None = None
+
+    def defvjp(self, vjp: Callable) -> Callable:
+        """Attach the VJP rule (used as a decorator right below the forward)."""
+        self.vjp = vjp
+        return vjp
+
+    def __call__(self, *args: Any, **attrs: Any) -> Any:
+        for arg in args:
+            if isinstance(arg, Value):
+                return apply(self, *args, **attrs)
+        return self.forward(*args, **attrs)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def primitive(name: str) -> Callable[[Callable], Primitive]:
+    """Decorator turning a forward function on raw data into a `Primitive` named ``name``."""
+    return lambda forward: Primitive(name, forward)
+
+
+def constant(data: Any) -> Value:
+    """A leaf Value that requires no gradient (operands that are plain numbers/arrays)."""
+    node = object.__new__(Value)
+    node.data = as_data(data)
+    node.grad = None
+    node.requires_grad = False
+    node.name = None
+    node._op = None
+    node._parents = ()
+    node._attrs = None
+    return node
+
+
+def apply(op: Primitive, *args: Any, **attrs: Any) -> Value:
+    """Run ``op`` forward on the operands' data and, when any operand requires grad and
+    grad mode is on, record the result as a node of the graph."""
+    parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
+    try:
+        if len(parents) == 2:
+            out = op.forward(parents[0].data, parents[1].data, **attrs)
+        else:
+            out = op.forward(*[p.data for p in parents], **attrs)
+    except (ValueError, IndexError) as exc:
+        if isinstance(exc, ShapeError):
+            raise
+        shapes = " and ".join(str(p.shape) for p in parents)
+        raise ShapeError(f"{op.name}: operands of shape {shapes} do not fit: {exc}") from None
+    if MODE.anomaly:
+        check_finite_forward(op, parents, out)
+
+    node = object.__new__(Value)
+    node.data = out
+    node.grad = None
+    node.name = None
+    for p in parents:
+        if p.requires_grad and MODE.grad_enabled:
+            node.requires_grad = True
+            node._op = op
+            node._parents = parents
+            node._attrs = attrs or None
+            return node
+    node.requires_grad = False
+    node._op = None
+    node._parents = ()
+    node._attrs = None
+    return node
+
+
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, so it has ``shape``.
+
+    The one place broadcasting is undone: every op's input gradient passes through it.
+    Works on ndarrays and on Values (for higher-order gradients).
+    """
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def data_shape(x: Any) -> tuple[int, ...]:
+    """Shape of raw data or of a Value (floats are shape ())."""
+    return () if type(x) is float else x.shape
+
+
+def raw(x: Any) -> Any:
+    """The data behind ``x`` (x itself when it is already raw)."""
+    return x.data if isinstance(x, Value) else x
+
+
+# ------------------------------------------------------------------- anomaly checks
+def _nonfinite(x: Any) -> bool:
+    return not np.all(np.isfinite(raw(x)))
+
+
+def check_finite_forward(op: Primitive, parents: tuple[Value, ...], out: Any) -> None:
+    """Under detect_anomaly: raise if ``op`` turned finite inputs into nan/inf."""
+    if not _nonfinite(out) or any(_nonfinite(p.data) for p in parents):
+        return
+    bad = np.argwhere(~np.isfinite(np.asarray(out)))[0] if np.ndim(out) else ()
+    where = f" at index {tuple(int(i) for i in bad)}" if len(bad) else ""
+    culprits = []
+    for i, p in enumerate(parents):
+        held = np.broadcast_to(np.asarray(p.data), np.shape(out))[tuple(bad)]
+        culprits.append(f"input {i} (shape {p.shape}) holds {float(held):.6g}")
+    raise AnomalyError(
+        f"{op.name} produced {_describe(out)}{where} from finite inputs: {'; '.join(culprits)}"
+    )
+
+
+def check_finite_backward(op: Primitive, parents, g: Any, grads: tuple) -> None:
+    """Under detect_anomaly: raise if the VJP of ``op`` made a nan/inf gradient."""
+    if _nonfinite(g):
+        return
+    for i, (p, pg) in enumerate(zip(parents, grads)):
+        if pg is not None and _nonfinite(pg):
+            raise AnomalyError(
+                f"backward of {op.name} produced {_describe(pg)} in the gradient of input {i} "
+                f"(shape {p.shape}; operand shapes {[q.shape for q in parents]})"
+            )
+
+
+def _describe(x: Any) -> str:
+    x = np.asarray(raw(x))
+    return "nan" if np.isnan(x).any() else "inf"

@@ -1,0 +1,351 @@
+"""`Value`: the one node type of the graph, holding a Python float or an n-d NumPy array.
+
+A Value made by an op remembers the op (``_op``), its operands in order and with
+repetition (``_parents``, a tuple) and the op's non-differentiable settings
+(``_attrs``). Leaves have ``_op = None``. Nodes hold no closures and no reference
+cycles, so a graph is freed by reference counting as soon as the last name for it
+goes away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_FLOAT_KINDS = "f"
+_CONVERTIBLE_KINDS = "biu"  # bool, int, unsigned: become float64
+
+
+def as_data(x: Any, what: str = "data") -> float | np.ndarray:
+    """Normalize ``x`` to the engine's data: a Python float (scalars) or a float ndarray.
+
+    float16/32/64 arrays keep their dtype; ints and bools become float64.
+    Raises TypeError/ValueError naming what was given for non-numeric or ragged input.
+    """
+    kind = type(x)
+    if kind is float:
+        return x
+    if kind is int or kind is bool:
+        return float(x)
+    if kind is not np.ndarray:
+        if isinstance(x, Value):
+            return x.data
+        if x is None or isinstance(x, (str, bytes, dict, set)):
+            raise TypeError(f"{what} must be a number or an array of numbers, got {kind.__name__}")
+        try:
+            x = np.asarray(x)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(
+                f"{what} must be a rectangular array of numbers; got a ragged sequence ({exc})"
+            ) from None
+    dtype = x.dtype
+    if dtype.kind in _FLOAT_KINDS:
+        if x.ndim == 0 and dtype == np.float64:
+            return float(x)
+        return x
+    if dtype.kind in _CONVERTIBLE_KINDS:
+        return float(x) if x.ndim == 0 else x.astype(np.float64)
+    raise TypeError(f"{what} must hold real numbers, got an array of dtype {dtype}")
+
+
+class Value:
+    """A node of the computation graph: ``data`` (float or ndarray) and, after backward,
+    ``grad`` (same shape as data).
+
+    ``Value(2.0)`` is a scalar, ``Value([[1, 2], [3, 4]])`` a 2-d tensor; both use the same
+    ops. ``requires_grad=False`` makes a constant: it receives no gradient and costs
+    nothing on backward. ``name`` labels the node in diagrams.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_parents", "_attrs")
+    __array_ufunc__ = None  # ndarray <op> Value defers to Value's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
+        self.data = as_data(data)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op = None
+        self._parents = ()
+        self._attrs = None
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        data = self.data
+        return () if type(data) is float else data.shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        data = self.data
+        return 1 if type(data) is float else data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        data = self.data
+        return np.dtype(np.float64) if type(data) is float else data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes not made by an op (inputs, parameters, constants)."""
+        return self._op is None
+
+    @property
+    def op(self) -> str | None:
+        """Name of the op that made this node (None for leaves)."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """Operands of the op that made this node, in order, with repetition."""
+        return self._parents
+
+    @property
+    def attrs(self) -> dict:
+        """The op's non-differentiable settings (axis, shape, ...)."""
+        return {} if self._attrs is None else dict(self._attrs)
+
+    def item(self) -> float:
+        """The value of a one-element Value as a Python float."""
+        data = self.data
+        if type(data) is float:
+            return data
+        if data.size != 1:
+            raise ValueError(f"item() needs a one-element Value, this one has shape {data.shape}")
+        return float(data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (0-d for scalars); shares memory with the Value."""
+        return np.asarray(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        data = np.asarray(self.data)
+        if dtype is not None and data.dtype != dtype:
+            return data.astype(dtype)
+        return data.copy() if copy else data
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a scalar Value")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    __hash__ = object.__hash__  # identity: nodes key dicts and sets though == is elementwise
+
+    def __repr__(self) -> str:
+        name = f", name={self.name!r}" if self.name else ""
+        data, grad = self.data, self.grad
+        if type(data) is float or data.size <= 8:
+            body = f"data={_short(data)}, grad={_short(grad)}"
+        else:
+            body = (
+                f"shape={data.shape}, dtype={data.dtype}, "
+                f"min={data.min():.4g}, mean={data.mean():.4g}, max={data.max():.4g}"
+            )
+            if grad is not None:
+                body += f", grad_norm={float(np.linalg.norm(np.asarray(grad))):.4g}"
+        return f"Value({body}{name})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter shows a Value as its computation graph (see `autograd.draw`)."""
+        from .draw import repr_mimebundle
+
+        return repr_mimebundle(self, include, exclude)
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+        """Backpropagate from this node: every leaf that requires grad gets ``.grad`` added to.
+
+        A non-scalar root needs ``gradient`` (same shape as data). With
+        ``create_graph=True`` the gradients are Values themselves, so they can be
+        differentiated again. The graph is kept, so it can be drawn or backpropagated again.
+        """
+        from .backward import backward
+
+        backward(self, gradient, create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget this node's gradient (sets ``grad`` to None)."""
+        self.grad = None
+
+    def detach(self) -> Value:
+        """A new leaf constant sharing this node's data, cut from the graph."""
+        return Value(self.data, requires_grad=False, name=self.name)
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return apply(ops.add, self, other)
+
+    def __radd__(self, other):
+        return apply(ops.add, other, self)
+
+    def __sub__(self, other):
+        return apply(ops.sub, self, other)
+
+    def __rsub__(self, other):
+        return apply(ops.sub, other, self)
+
+    def __mul__(self, other):
+        return apply(ops.mul, self, other)
+
+    def __rmul__(self, other):
+        return apply(ops.mul, other, self)
+
+    def __truediv__(self, other):
+        return apply(ops.div, self, other)
+
+    def __rtruediv__(self, other):
+        return apply(ops.div, other, self)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return apply(ops.power, self, other)
+        return apply(ops.pow_const, self, exponent=float(as_data(other, "exponent")))
+
+    def __rpow__(self, other):
+        return apply(ops.power, other, self)
+
+    def __neg__(self):
+        return apply(ops.neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(ops.abs, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    # Comparisons are outside the graph: they return plain bools / boolean arrays.
+    def __lt__(self, other):
+        return self.data < as_data(other)
+
+    def __le__(self, other):
+        return self.data <= as_data(other)
+
+    def __gt__(self, other):
+        return self.data > as_data(other)
+
+    def __ge__(self, other):
+        return self.data >= as_data(other)
+
+    def __eq__(self, other):
+        return self.data == as_data(other)
+
+    def __ne__(self, other):
+        return self.data != as_data(other)
+
+    # ----------------------------------------------------------------- methods
+    def exp(self):
+        return apply(ops.exp, self)
+
+    def log(self):
+        return apply(ops.log, self)
+
+    def sqrt(self):
+        return apply(ops.sqrt, self)
+
+    def abs(self):
+        return apply(ops.abs, self)
+
+    def tanh(self):
+        return apply(ops.tanh, self)
+
+    def sigmoid(self):
+        return apply(ops.sigmoid, self)
+
+    def relu(self):
+        return apply(ops.relu, self)
+
+    def leaky_relu(self, negative_slope: float = 0.01):
+        return ops.leaky_relu(self, negative_slope)
+
+    def softplus(self):
+        return apply(ops.softplus, self)
+
+    def sin(self):
+        return apply(ops.sin, self)
+
+    def cos(self):
+        return apply(ops.cos, self)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - numpy's names
+        return ops.clip(self, min, max)
+
+    def sum(self, axis=None, keepdims: bool = False):
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims: bool = False):
+        return ops.logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis: int = -1):
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1):
+        return ops.log_softmax(self, axis)
+
+    def reshape(self, *shape):
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, axis1: int, axis2: int):
+        return ops.swapaxes(self, axis1, axis2)
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+    def broadcast_to(self, shape):
+        return ops.broadcast_to(self, shape)
+
+    def expand_dims(self, axis):
+        return ops.expand_dims(self, axis)
+
+    def squeeze(self, axis=None):
+        return ops.squeeze(self, axis)
+
+    def flatten(self):
+        return ops.reshape(self, (-1,))
+
+
+def _short(x) -> str:
+    if x is None:
+        return "None"
+    if type(x) is float:
+        return f"{x:.6g}"
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return f"{float(x):.6g}"
+    return np.array2string(x, precision=4, separator=", ", threshold=8)
+
+
+from . import ops  # noqa: E402  (ops need Value; Value's operators need ops)
+from .primitive import apply  # noqa: E402
