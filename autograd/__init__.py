@@ -17,6 +17,7 @@ from .gradcheck import check_leaves, gradcheck
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (
     abs,
+    affine,
     broadcast_to,
     clip,
     concat,
@@ -38,6 +39,7 @@ from .ops import (
     sigmoid,
     sin,
     softmax,
+    softmax_cross_entropy,
     softplus,
     sqrt,
     squeeze,
@@ -50,11 +52,11 @@ from .ops import (
 )
 from .primitive import Primitive, primitive, unbroadcast
 __all__ = [
-    "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs",
+    "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs", "affine",
     "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos",
     "detect_anomaly", "enable_grad", "exp", "expand_dims", "grad", "gradcheck", "gradients",
     "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
-    "sin", "softmax", "softplus", "sqrt", "squeeze", "stack", "sum", "swapaxes", "tanh",
+    "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum", "swapaxes", "tanh",
     "transpose", "unbroadcast", "value_and_grad", "where",
 ]

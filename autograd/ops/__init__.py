@@ -20,6 +20,7 @@ from .elementwise import (
     sqrt,
     tanh,
 )
+from .fused import affine, softmax_cross_entropy
 from .linalg import matmul
 from .reductions import log_softmax, logsumexp, max, mean, min, softmax, sum
 from .shape import (
@@ -35,9 +36,9 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "broadcast_to", "clip", "concat", "cos", "div", "exp", "expand_dims",
+    "abs", "add", "affine", "broadcast_to", "clip", "concat", "cos", "div", "exp", "expand_dims",
     "getitem", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mul", "neg", "pow_const", "power", "relu", "reshape",
-    "sigmoid", "sin", "softmax", "softplus", "sqrt", "squeeze", "stack", "sub", "sum",
+    "sigmoid", "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sub", "sum",
     "swapaxes", "tanh", "transpose", "where",
 ]
