@@ -51,12 +51,13 @@ from .ops import (
     where,
 )
 from .primitive import Primitive, primitive, unbroadcast
+
 __all__ = [
     "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs", "affine",
-    "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos",
-    "detect_anomaly", "enable_grad", "exp", "expand_dims", "grad", "gradcheck", "gradients",
-    "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos", "detect_anomaly",
+    "enable_grad", "exp", "expand_dims", "grad", "gradcheck", "gradients", "hvp",
+    "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
-    "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum", "swapaxes", "tanh",
-    "transpose", "unbroadcast", "value_and_grad", "where",
+    "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum",
+    "swapaxes", "tanh", "transpose", "unbroadcast", "value_and_grad", "where",
 ]

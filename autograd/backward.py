@@ -8,7 +8,8 @@ soon as they are used; only leaves keep ``.grad``.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 

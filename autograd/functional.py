@@ -7,7 +7,8 @@ graph, so ``grad(grad(f))`` gives second derivatives.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .backward import gradients
 from .primitive import raw

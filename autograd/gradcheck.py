@@ -6,7 +6,8 @@ re-running its recorded ops with each leaf nudged (used by ``draw(check=True)``)
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -81,11 +82,11 @@ def _replay(order: list[Value], nudged: Value, data: np.ndarray) -> Any:
 
 def check_leaves(root: Value, eps: float = 1e-6, atol: float = 1e-5,
                  rtol: float = 1e-3) -> dict[Value, float]:
-    """For each leaf below ``root``: the largest gap between d(root)/d(leaf) from the engine
-    and from central differences. A gap above ``atol + rtol * |numeric|`` means a bad rule."""
+    """For each leaf below ``root``: how far d(root)/d(leaf) from the engine is outside the
+    tolerance ``atol + rtol * |numeric|`` of central differences (> 0 means a bad rule)."""
     order = backward_order(root)
     leaves = [n for n in order if n._op is None]
-    weights = _projection(root.shape, 0)
+    weights = 1.0 if root.size == 1 else _projection(root.shape, 0)
     projected = root if root.size == 1 else (root * weights).sum()
     with no_grad():
         engine = gradients(projected, leaves)
@@ -93,12 +94,13 @@ def check_leaves(root: Value, eps: float = 1e-6, atol: float = 1e-5,
     for leaf, a in zip(leaves, engine):
         x = np.array(leaf.data, dtype=np.float64)
         a = np.broadcast_to(np.asarray(raw(a), dtype=np.float64), x.shape)
+
+        def evaluate(leaf=leaf, x=x):
+            return np.sum(_replay(order, leaf, x if x.ndim else float(x)) * weights)
+
         worst = 0.0
         for idx in np.ndindex(x.shape):
-            numeric = _central_difference(
-                lambda: np.sum(_replay(order, leaf, x.reshape(leaf.shape) if x.ndim else
-                                       float(x)) * weights), x, idx, eps)
-            gap = abs(a[idx] - numeric) - rtol * abs(numeric)
-            worst = max(worst, gap)
+            numeric = _central_difference(evaluate, x, idx, eps)
+            worst = max(worst, abs(a[idx] - numeric) - rtol * abs(numeric) - atol)
         gaps[leaf] = worst
     return gaps

@@ -6,8 +6,8 @@ restore the previous setting on exit, so they nest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class _Mode:

@@ -9,7 +9,8 @@ first-order gradients and on Values when building a graph for higher-order ones.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -74,11 +75,13 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Value:
             out = op.forward(parents[0].data, parents[1].data, **attrs)
         else:
             out = op.forward(*[p.data for p in parents], **attrs)
-    except (ValueError, IndexError) as exc:
+    except ValueError as exc:
         if isinstance(exc, ShapeError):
             raise
         shapes = " and ".join(str(p.shape) for p in parents)
-        raise ShapeError(f"{op.name}: operands of shape {shapes} do not fit: {exc}") from None
+        if "broadcast" in str(exc):
+            raise ShapeError(f"'{op.name}': cannot broadcast shapes {shapes}") from None
+        raise ShapeError(f"'{op.name}' on shapes {shapes}: {exc}") from None
     if MODE.anomaly:
         check_finite_forward(op, parents, out)
 

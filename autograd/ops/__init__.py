@@ -36,9 +36,9 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "affine", "broadcast_to", "clip", "concat", "cos", "div", "exp", "expand_dims",
-    "getitem", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
-    "mean", "min", "minimum", "mul", "neg", "pow_const", "power", "relu", "reshape",
-    "sigmoid", "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sub", "sum",
-    "swapaxes", "tanh", "transpose", "where",
+    "abs", "add", "affine", "broadcast_to", "clip", "concat", "cos", "div", "exp",
+    "expand_dims", "getitem", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "mul", "neg", "pow_const", "power", "relu", "reshape",
+    "sigmoid", "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze",
+    "stack", "sub", "sum", "swapaxes", "tanh", "transpose", "where",
 ]

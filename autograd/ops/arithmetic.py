@@ -62,7 +62,7 @@ def div(a, b):
 
 @div.defvjp
 def _div_vjp(g, out, a, b):
-    return g / b, -g * out / b
+    return div(g, b), div(-g * out, b)
 
 
 @primitive("neg")

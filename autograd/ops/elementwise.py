@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..primitive import primitive, raw
-from .arithmetic import where
+from .arithmetic import div, where
 
 
 def _scalar_or_array(scalar_fn, array_fn):
@@ -41,7 +41,7 @@ log = primitive("log")(_scalar_or_array(math.log, np.log))
 
 @log.defvjp
 def _log_vjp(g, out, x):
-    return (g / x,)
+    return (div(g, x),)
 
 
 sqrt = primitive("sqrt")(_scalar_or_array(math.sqrt, np.sqrt))
@@ -49,7 +49,7 @@ sqrt = primitive("sqrt")(_scalar_or_array(math.sqrt, np.sqrt))
 
 @sqrt.defvjp
 def _sqrt_vjp(g, out, x):
-    return (g / (2.0 * out),)
+    return (div(g, 2.0 * out),)
 
 
 abs = primitive("abs")(_scalar_or_array(math.fabs, np.abs))  # noqa: A001

@@ -112,7 +112,9 @@ def getitem(x, index):
     try:
         return _getitem(x, index=index)
     except IndexError as exc:
-        raise IndexError(f"getitem: index {index!r} does not fit shape {data_shape(x)}: {exc}")
+        raise IndexError(
+            f"getitem: index {index!r} does not fit shape {data_shape(x)}: {exc}"
+        ) from None
 
 
 @primitive("concat")

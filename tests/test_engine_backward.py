@@ -1,0 +1,206 @@
+"""Backward: reuse, accumulation, ordering, deep graphs, seeds and grad mode."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+
+def test_micrograd_example_by_hand():
+    a, b, c, f = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
+    e = a * b
+    d = e + c
+    L = d * f
+    L.backward()
+    # dL/dd = f, dL/dc = f, dL/de = f, dL/da = f*b, dL/db = f*a, dL/df = d
+    assert (a.grad, b.grad, c.grad, f.grad) == (6.0, -4.0, -2.0, 4.0)
+    assert L.data == -8.0
+
+
+def test_tanh_neuron_closed_form():
+    x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(6.8813735870195432)
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.backward()
+    n = 2.0 * -3.0 + 0.0 + 6.8813735870195432
+    local = 1 - math.tanh(n) ** 2
+    assert o.data == pytest.approx(math.tanh(n))
+    assert w1.grad == pytest.approx(local * 2.0)
+    assert x1.grad == pytest.approx(local * -3.0)
+    assert x2.grad == pytest.approx(local * 1.0)
+    assert w2.grad == pytest.approx(0.0)
+
+
+def test_a_times_a_has_two_operand_uses():
+    a = Value(3.0)
+    y = a * a
+    assert y.parents == (a, a)
+    y.backward()
+    assert a.grad == 6.0
+
+
+def test_a_plus_a():
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+
+
+def test_b_is_a_plus_a_then_c_is_b_plus_b():
+    a = Value(-1.5)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_diamond():
+    x = Value(0.5)
+    left, right = x.exp(), x * 3.0
+    y = left * right  # y = 3 x e^x, dy/dx = 3 e^x (1 + x)
+    y.backward()
+    assert x.grad == pytest.approx(3 * math.exp(0.5) * 1.5)
+
+
+def test_equal_leaves_stay_distinct():
+    a, b = Value(2.0), Value(2.0)
+    y = a * 3.0 + b * 5.0
+    y.backward()
+    assert (a.grad, b.grad) == (3.0, 5.0)
+    assert len({a, b}) == 2
+
+
+def test_gradients_accumulate_until_zeroed():
+    x = Value(np.array([1.0, 2.0]))
+    for _ in range(3):
+        (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, 3 * 2 * np.array([1.0, 2.0]))
+    x.zero_grad()
+    assert x.grad is None
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+def test_second_backward_through_same_graph_accumulates():
+    x = Value(1.5)
+    y = x * x * x
+    y.backward()
+    y.backward()
+    assert x.grad == pytest.approx(2 * 3 * 1.5**2)
+
+
+def test_intermediates_keep_no_grad():
+    x = Value(2.0)
+    h = x * 3.0
+    y = h * h
+    y.backward()
+    assert h.grad is None and x.grad == 36.0
+
+
+def test_constants_get_no_gradient():
+    c = Value(2.0, requires_grad=False)
+    x = Value(3.0)
+    (c * x).backward()
+    assert c.grad is None and x.grad == 2.0
+
+
+def test_nonscalar_backward_needs_gradient():
+    x = Value(np.ones((3, 4)))
+    y = x * 2.0
+    with pytest.raises(ValueError, match=r"shape \(3, 4\) needs gradient="):
+        y.backward()
+    y.backward(gradient=np.full((3, 4), 0.5))
+    np.testing.assert_allclose(x.grad, np.ones((3, 4)))
+    with pytest.raises(ag.ShapeError, match=r"gradient has shape \(4,\).*\(3, 4\)"):
+        y.backward(gradient=np.ones(4))
+
+
+def test_backward_on_a_constant_result_explains():
+    with ag.no_grad():
+        y = Value(2.0) * 3.0
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward()
+
+
+def test_no_grad_records_nothing_and_detach_cuts():
+    x = Value(2.0)
+    with ag.no_grad():
+        y = x * x
+    assert not y.requires_grad and y.is_leaf and y.parents == ()
+    assert ag.is_grad_enabled()
+    d = (x * 2.0).detach()
+    assert d.is_leaf and not d.requires_grad and d.data == 4.0
+
+
+def test_no_grad_nests_with_enable_grad():
+    x = Value(1.0)
+    with ag.no_grad():
+        with ag.enable_grad():
+            y = x * 2.0
+        z = x * 2.0
+    assert y.requires_grad and not z.requires_grad
+
+
+def test_broadcast_gradients_are_summed_to_operand_shape():
+    b = Value(np.array([1.0, 2.0, 3.0]))
+    x = Value(np.ones((4, 3)))
+    (x * b).sum().backward()
+    assert b.grad.shape == (3,)
+    np.testing.assert_allclose(b.grad, [4.0, 4.0, 4.0])
+
+
+def test_million_node_chain_has_no_recursion_error():
+    x = Value(1.0)
+    z = x
+    for _ in range(1_000_000):
+        z = z * 1.0000001
+    z.backward()
+    assert x.grad == pytest.approx(1.0000001**1_000_000, rel=1e-9)
+
+
+def test_backward_order_is_root_first_and_parents_after_all_consumers():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = d * c
+    order = ag.backward_order(e)
+    pos = {id(n): i for i, n in enumerate(order)}
+    assert order[0] is e
+    for node in order:
+        for p in node.parents:
+            assert pos[id(p)] > pos[id(node)]
+    assert len(order) == 5
+
+
+def test_gradients_function_leaves_grad_untouched():
+    x, y = Value(2.0), Value(3.0)
+    out = x * y + x
+    gx, gy = ag.gradients(out, [x, y])
+    assert (gx, gy) == (4.0, 2.0)
+    assert x.grad is None and y.grad is None
+    (unused,) = ag.gradients(out, [Value(5.0)])
+    assert unused == 0.0
+
+
+def test_gradients_wrt_intermediate_node():
+    x = Value(2.0)
+    h = x * x
+    out = h * 3.0 + h
+    (gh,) = ag.gradients(out, [h])
+    assert gh == 4.0
+
+
+def test_float32_stays_float32():
+    x = Value(np.ones((2, 3), dtype=np.float32))
+    w = Value(np.full((3, 4), 0.5, dtype=np.float32))
+    y = (x @ w).sigmoid() * 2.0 + 1.0
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_ints_and_bools_become_float64():
+    assert Value(3).data == 3.0 and type(Value(3).data) is float
+    assert Value(np.array([1, 2])).dtype == np.float64
+    assert Value([True, False]).dtype == np.float64

@@ -1,0 +1,142 @@
+"""Forward values against NumPy/closed forms, stability, kinks, interop and display."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+X = np.array([[-2.0, -0.5, 0.0], [0.3, 1.0, 4.0]])
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("exp", np.exp), ("tanh", np.tanh), ("sin", np.sin), ("cos", np.cos), ("abs", np.abs),
+    ("relu", lambda x: np.where(x > 0, x, 0.0)),
+    ("sigmoid", lambda x: 1 / (1 + np.exp(-x))),
+    ("softplus", lambda x: np.log1p(np.exp(x))),
+])
+def test_elementwise_forward_matches_numpy_for_arrays_and_scalars(name, reference):
+    fn = getattr(ag, name)
+    np.testing.assert_allclose(fn(Value(X)).data, reference(X), rtol=1e-12, atol=1e-15)
+    for x in X.ravel():
+        got = fn(Value(float(x))).data
+        assert type(got) is float  # the scalar fast path
+        assert got == pytest.approx(float(reference(np.float64(x))), rel=1e-12, abs=1e-15)
+
+
+def test_scalar_path_matches_numpy_on_invalid_values():
+    with np.errstate(all="ignore"):
+        assert Value(0.0).log().data == -math.inf
+        assert math.isnan(Value(-1.0).log().data)
+        assert math.isnan(Value(-1.0).sqrt().data)
+        assert Value(1000.0).exp().data == math.inf
+        assert (Value(1.0) / 0.0).data == math.inf
+        assert math.isnan((Value(-8.0) ** (1 / 3)).data)
+        assert (Value(0.0) ** -1.0).data == math.inf
+
+
+def test_sigmoid_and_softplus_are_stable_in_the_tails():
+    big = np.array([-800.0, -40.0, 40.0, 800.0])
+    s = ag.sigmoid(Value(big)).data
+    assert np.all(np.isfinite(s)) and s[1] == pytest.approx(math.exp(-40), rel=1e-12)
+    assert ag.sigmoid(Value(-40.0)).data == pytest.approx(math.exp(-40), rel=1e-12)
+    np.testing.assert_allclose(ag.softplus(Value(big)).data, [0.0, math.exp(-40), 40.0, 800.0],
+                               rtol=1e-12)
+
+
+def test_logsumexp_softmax_log_softmax_no_overflow_at_1000():
+    z = np.array([[1000.0, 1000.0, -1000.0], [0.0, 1.0, 2.0]])
+    lse = ag.logsumexp(Value(z), axis=1).data
+    np.testing.assert_allclose(lse, [1000 + math.log(2), math.log(math.e**0 + math.e + math.e**2)])
+    sm = ag.softmax(Value(z), axis=1).data
+    np.testing.assert_allclose(sm[0], [0.5, 0.5, 0.0])
+    lsm = ag.log_softmax(Value(z), axis=1)
+    assert np.isfinite(lsm.data[0, :2]).all()
+    lsm.sum().backward()  # gradients stay finite
+    ce = ag.softmax_cross_entropy(Value(z), np.array([2, 0]))
+    assert ce.data[0] == pytest.approx(2000 + math.log(2))
+
+
+@pytest.mark.parametrize("fn, x, expected", [
+    (ag.relu, 0.0, 0.0),                      # relu'(0) = 0, as PyTorch
+    (lambda v: ag.leaky_relu(v, 0.1), 0.0, 0.1),
+    (ag.abs, 0.0, 0.0),
+    (lambda v: ag.clip(v, -1.0, 1.0), 1.0, 1.0),   # boundary passes the gradient
+    (lambda v: ag.clip(v, -1.0, 1.0), 1.5, 0.0),
+])
+def test_exact_gradients_at_kinks(fn, x, expected):
+    v = Value(x)
+    fn(v).backward()
+    assert v.grad == expected
+
+
+def test_ties_share_the_gradient():
+    a, b = Value(2.0), Value(2.0)
+    ag.maximum(a, b).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+    x = Value(np.array([3.0, 1.0, 3.0]))
+    x.max().backward()
+    np.testing.assert_allclose(x.grad, [0.5, 0.0, 0.5])
+
+
+def test_matmul_forms_match_numpy():
+    r = np.random.default_rng(0)
+    for sa, sb in [((4,), (4,)), ((3, 4), (4, 2)), ((2, 3, 4), (4,)), ((5, 2, 3), (5, 3, 2))]:
+        a, b = r.standard_normal(sa), r.standard_normal(sb)
+        np.testing.assert_allclose((Value(a) @ Value(b)).data, a @ b)
+        np.testing.assert_allclose((a @ Value(b)).data, a @ b)
+
+
+def test_affine_matches_numpy():
+    r = np.random.default_rng(1)
+    x, w, b = r.standard_normal((6, 4)), r.standard_normal((3, 4)), r.standard_normal(3)
+    np.testing.assert_allclose(ag.affine(Value(x), Value(w), Value(b)).data, x @ w.T + b)
+
+
+def test_getitem_repeated_indices_sum_in_backward():
+    x = Value(np.arange(4.0))
+    x[np.array([1, 1, 3, 1])].sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 3.0, 0.0, 1.0])
+
+
+def test_reflected_operators():
+    x = Value(3.0)
+    assert (2 * x).data == 6.0 and (1 - x).data == -2.0 and (6 / x).data == 2.0
+    assert (2 ** x).data == 8.0 and (-x).data == -3.0 and (x + 1).data == 4.0
+    arr = np.array([1.0, 2.0])
+    y = arr * Value(arr)
+    assert isinstance(y, Value) and np.allclose(y.data, [1.0, 4.0])
+    assert isinstance(np.float64(2.0) * x, Value)
+
+
+def test_comparisons_are_plain_booleans_outside_the_graph():
+    x = Value(np.array([1.0, 2.0, 3.0]))
+    mask = x > 1.5
+    assert isinstance(mask, np.ndarray) and mask.dtype == bool
+    assert list(mask) == [False, True, True]
+    assert list(x == Value(np.array([1.0, 0.0, 3.0]))) == [True, False, True]
+    assert (Value(1.0) < 2.0) is True
+
+
+def test_numpy_interop_and_accessors():
+    v = Value([[1, 2], [3, 4]], name="w")
+    assert np.asarray(v).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert v.shape == (2, 2) and v.ndim == 2 and v.dtype == np.float64 and v.size == 4
+    assert v.numpy() is v.data
+    assert Value(2.5).item() == 2.5 and Value(np.array([7.0])).item() == 7.0
+    with pytest.raises(ValueError, match=r"one-element.*\(2, 2\)"):
+        v.item()
+
+
+def test_repr_is_compact():
+    x = Value(2.0)
+    y = x * -1.5
+    y.backward()
+    assert repr(x) == "Value(data=2, grad=-1.5)"
+    assert "grad=None" in repr(y)
+    big = Value(np.arange(100.0).reshape(10, 10), name="W")
+    text = repr(big)
+    assert "shape=(10, 10)" in text and "mean=49.5" in text and "name='W'" in text
+    assert len(text) < 150
