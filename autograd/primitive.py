@@ -53,28 +53,50 @@ def primitive(name: str) -> Callable[[Callable], Primitive]:
     return lambda forward: Primitive(name, forward)
 
 
+class Constant(Value):
+    """An operand given as a plain number or array: a leaf that never needs a gradient.
+
+    Only ``data`` is stored per instance; the other fields are class-level defaults, which
+    makes wrapping the ``2.0`` in ``x * 2.0`` cheap. (Read-only: it is never trained.)
+    """
+
+    __slots__ = ()
+    grad = None
+    requires_grad = False
+    name = None
+    _op = None
+    _parents = ()
+    _attrs = None
+
+
 def constant(data: Any) -> Value:
     """A leaf Value that requires no gradient (operands that are plain numbers/arrays)."""
-    node = object.__new__(Value)
-    node.data = as_data(data)
-    node.grad = None
-    node.requires_grad = False
-    node.name = None
-    node._op = None
-    node._parents = ()
-    node._attrs = None
+    node = object.__new__(Constant)
+    node.data = data if type(data) is float else as_data(data)
     return node
 
 
 def apply(op: Primitive, *args: Any, **attrs: Any) -> Value:
     """Run ``op`` forward on the operands' data and, when any operand requires grad and
     grad mode is on, record the result as a node of the graph."""
-    parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
-    try:
-        if len(parents) == 2:
-            out = op.forward(parents[0].data, parents[1].data, **attrs)
+    n = len(args)
+    if n == 2:
+        a, b = args
+        if isinstance(a, Value):
+            parents = args if isinstance(b, Value) else (a, constant(b))
         else:
+            parents = (constant(a), b if isinstance(b, Value) else constant(b))
+    elif n == 1:
+        parents = args if isinstance(args[0], Value) else (constant(args[0]),)
+    else:
+        parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
+    try:
+        if attrs or n > 2:
             out = op.forward(*[p.data for p in parents], **attrs)
+        elif n == 2:
+            out = op.forward(parents[0].data, parents[1].data)
+        else:
+            out = op.forward(parents[0].data)
     except ValueError as exc:
         if isinstance(exc, ShapeError):
             raise
@@ -89,13 +111,14 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Value:
     node.data = out
     node.grad = None
     node.name = None
-    for p in parents:
-        if p.requires_grad and MODE.grad_enabled:
-            node.requires_grad = True
-            node._op = op
-            node._parents = parents
-            node._attrs = attrs or None
-            return node
+    if MODE.grad_enabled:
+        for p in parents:
+            if p.requires_grad:
+                node.requires_grad = True
+                node._op = op
+                node._parents = parents
+                node._attrs = attrs or None
+                return node
     node.requires_grad = False
     node._op = None
     node._parents = ()
