@@ -21,15 +21,15 @@ from .primitive import check_finite_backward, constant, unbroadcast
 from .value import Value, as_data
 
 
-def backward_order(root: Value) -> list[Value]:
-    """Nodes that need a gradient, in the order backward visits them (root first).
-
-    Iterative: a chain of millions of nodes needs no recursion.
-    """
-    if not root.requires_grad:
-        return []
-    uses = {root: 0}  # how many operand slots of not-yet-visited consumers point at a node
-    stack = [root]
+def _count_uses(roots: Sequence[Value]) -> dict[Value, int]:
+    """For every node that needs a gradient below ``roots``: how many operand slots of
+    its consumers point at it. Iterative, so chains of millions of nodes need no recursion."""
+    uses = {}
+    stack = []
+    for root in roots:
+        if root.requires_grad and root not in uses:
+            uses[root] = 0
+            stack.append(root)
     while stack:
         for parent in stack.pop()._parents:
             if parent.requires_grad:
@@ -38,17 +38,29 @@ def backward_order(root: Value) -> list[Value]:
                 else:
                     uses[parent] = 1
                     stack.append(parent)
+    return uses
+
+
+def _release(node: Value, uses: dict[Value, int], ready: list[Value]) -> None:
+    """One consumer of each operand of ``node`` is done; operands with none left are ready."""
+    for parent in node._parents:
+        if parent.requires_grad:
+            left = uses[parent] - 1
+            uses[parent] = left
+            if left == 0:
+                ready.append(parent)
+
+
+def backward_order(root: Value) -> list[Value]:
+    """Nodes that need a gradient, in the order backward visits them (root first): a node
+    comes after every node that consumes it (Kahn's algorithm)."""
+    uses = _count_uses([root])
     order = []
-    ready = [root]
+    ready = [root] if uses else []
     while ready:
         node = ready.pop()
         order.append(node)
-        for parent in node._parents:
-            if parent.requires_grad:
-                left = uses[parent] - 1
-                uses[parent] = left
-                if left == 0:
-                    ready.append(parent)
+        _release(node, uses, ready)
     return order
 
 
@@ -92,48 +104,56 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
     ``targets`` None: add each leaf's total gradient to its ``.grad``. Otherwise a dict
     {node: None} that receives each target's total gradient, leaving ``.grad`` alone.
     """
-    if len(roots) == 1:
-        order = backward_order(roots[0])
-    else:  # several outputs: order them together through one artificial root
-        joint = object.__new__(Value)
-        joint.requires_grad, joint._parents = True, tuple(roots)
-        order = backward_order(joint)[1:]
+    uses = _count_uses(roots)
     pending: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
         pending[root] = seed if root not in pending else pending[root] + seed
+    ready = [root for root in dict.fromkeys(roots) if uses.get(root) == 0]
     anomaly = MODE.anomaly
+    pop_ready, push_ready = ready.pop, ready.append  # bound once: this loop is the hot path
+    take_pending, peek_pending = pending.pop, pending.get
 
-    for node in order:
-        g = pending.pop(node, None)
-        if g is None:
+    while ready:
+        node = pop_ready()
+        g = take_pending(node, None)
+        op = node._op
+        if g is None or op is None:
+            if g is not None:  # a leaf
+                if targets is None:
+                    _accumulate(node, g)
+                elif node in targets:
+                    targets[node] = g
+            else:
+                _release(node, uses, ready)
             continue
         if targets is not None and node in targets:
             targets[node] = g
-        op = node._op
-        if op is None:
-            if targets is None:
-                _accumulate(node, g)
-            continue
         parents = node._parents
         attrs = node._attrs
         if create_graph:
-            args = parents
-            out = node
+            grads = op.vjp(g, node, *parents, **(attrs or {}))
+        elif attrs is not None:
+            grads = op.vjp(g, node.data, *[p.data for p in parents], **attrs)
+        elif len(parents) == 2:
+            grads = op.vjp(g, node.data, parents[0].data, parents[1].data)
         else:
-            args = [p.data for p in parents]
-            out = node.data
-        grads = op.vjp(g, out, *args) if attrs is None else op.vjp(g, out, *args, **attrs)
+            grads = op.vjp(g, node.data, *[p.data for p in parents])
         if anomaly:
             check_finite_backward(op, parents, g, grads)
         for parent, pg in zip(parents, grads):
-            if pg is None or not parent.requires_grad:
+            if not parent.requires_grad:
                 continue
-            if type(pg) is not float:
-                shape = parent.shape
-                if pg.shape != shape:
-                    pg = unbroadcast(pg, shape)
-            old = pending.get(parent)
-            pending[parent] = pg if old is None else old + pg
+            if pg is not None:
+                if type(pg) is not float:
+                    shape = parent.shape
+                    if pg.shape != shape:
+                        pg = unbroadcast(pg, shape)
+                old = peek_pending(parent)
+                pending[parent] = pg if old is None else old + pg
+            left = uses[parent] - 1
+            uses[parent] = left
+            if left == 0:
+                push_ready(parent)
 
 
 def _accumulate(leaf: Value, g: Any) -> None:
