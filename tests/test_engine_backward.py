@@ -204,3 +204,42 @@ def test_ints_and_bools_become_float64():
     assert Value(3).data == 3.0 and type(Value(3).data) is float
     assert Value(np.array([1, 2])).dtype == np.float64
     assert Value([True, False]).dtype == np.float64
+
+
+def test_backward_restores_the_garbage_collector_setting():
+    import gc
+
+    x = Value(2.0)
+    assert gc.isenabled()
+    (x * x).backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * x).backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_graphs_are_freed_when_dropped_so_memory_does_not_grow():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    w = Value(rng.standard_normal((20, 10)))
+    x = rng.standard_normal((64, 20))
+
+    def step():
+        loss = ((Value(x) @ w).tanh() ** 2).mean()
+        loss.backward()
+        w.data -= 0.01 * w.grad
+        w.grad = None
+
+    tracemalloc.start()
+    for _ in range(20):
+        step()
+    early = tracemalloc.get_traced_memory()[0]
+    for _ in range(300):
+        step()
+    late = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert late - early < 50_000  # bytes: no graph survives its step
