@@ -14,7 +14,7 @@ from .backward import backward_order, gradients
 from .errors import AnomalyError, GradcheckError, ShapeError
 from .functional import grad, hvp, value_and_grad
 from .gradcheck import check_leaves, gradcheck
-from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .mode import detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
 from .ops import (
     abs,
     affine,
@@ -55,7 +55,7 @@ from .primitive import Primitive, primitive, unbroadcast
 __all__ = [
     "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs", "affine",
     "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos", "detect_anomaly",
-    "enable_grad", "exp", "expand_dims", "grad", "gradcheck", "gradients", "hvp",
+    "enable_grad", "exp", "expand_dims", "grad", "gc_paused", "gradcheck", "gradients", "hvp",
     "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
     "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum",

@@ -243,3 +243,14 @@ def test_graphs_are_freed_when_dropped_so_memory_does_not_grow():
     late = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert late - early < 50_000  # bytes: no graph survives its step
+
+
+def test_gc_paused_is_scoped_and_nests():
+    import gc
+
+    with ag.gc_paused():
+        assert not gc.isenabled()
+        with ag.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
