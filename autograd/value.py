@@ -339,11 +339,10 @@ class Value:
 def _short(x) -> str:
     if x is None:
         return "None"
-    if type(x) is float:
-        return f"{x:.6g}"
-    x = np.asarray(x)
-    if x.ndim == 0:
-        return f"{float(x):.6g}"
+    if isinstance(x, Value):
+        return f"Value({_short(x.data)})"
+    if type(x) is float or np.ndim(x) == 0:
+        return repr(float(f"{float(x):.6g}"))  # 2.0, 0.123457, 1e-10
     return np.array2string(x, precision=4, separator=", ", threshold=8)
 
 

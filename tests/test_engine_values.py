@@ -134,7 +134,8 @@ def test_repr_is_compact():
     x = Value(2.0)
     y = x * -1.5
     y.backward()
-    assert repr(x) == "Value(data=2, grad=-1.5)"
+    assert repr(x) == "Value(data=2.0, grad=-1.5)"
+    assert repr(Value(1 / 3)) == "Value(data=0.333333, grad=None)"
     assert "grad=None" in repr(y)
     big = Value(np.arange(100.0).reshape(10, 10), name="W")
     text = repr(big)
