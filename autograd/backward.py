@@ -112,6 +112,8 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
             targets[node] = g
         parents = node._parents
         attrs = node._attrs
+        if op.wants_needs:
+            attrs = dict(attrs or (), needs=tuple([p.requires_grad for p in parents]))
         if create_graph:
             grads = op.vjp(g, node, *parents, **(attrs or {}))
         elif attrs is not None:
@@ -130,6 +132,8 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                     shape = parent.shape
                     if pg.shape != shape:
                         pg = unbroadcast(pg, shape)
+                    elif pg is g and parent._op is None:
+                        pg = pg.copy()  # passed through: other operands may hold it too
                 old = peek_pending(parent)
                 pending[parent] = pg if old is None else old + pg
             left = uses[parent] - 1
@@ -139,7 +143,8 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
 
 
 def _accumulate(leaf: Value, g: Any) -> None:
-    """Add ``g`` into ``leaf.grad``, in the leaf's dtype, never aliasing another array."""
+    """Add ``g`` into ``leaf.grad`` in the leaf's dtype. The first gradient is kept as is
+    when it is a fresh array of the engine's (no copy); later ones are added in place."""
     if isinstance(g, Value):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
@@ -148,7 +153,8 @@ def _accumulate(leaf: Value, g: Any) -> None:
         g = float(g)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = np.array(g, dtype=data.dtype)  # a fresh, writable copy
+        owned = type(g) is np.ndarray and g.base is None and g.flags.writeable
+        leaf.grad = g if owned and g.dtype == data.dtype else np.array(g, dtype=data.dtype)
     else:
         leaf.grad += g
 

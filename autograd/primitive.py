@@ -9,6 +9,7 @@ first-order gradients and on Values when building a graph for higher-order ones.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -26,16 +27,22 @@ class Primitive:
     what lets VJP rules call primitives on either.
     """
 
-    __slots__ = ("name", "forward", "vjp")
+    __slots__ = ("name", "forward", "vjp", "wants_needs")
 
     def __init__(self, name: str, forward: Callable) -> None:
         self.name = name
         self.forward = forward
         self.vjp: Callable | None = None
+        self.wants_needs = False
 
     def defvjp(self, vjp: Callable) -> Callable:
-        """Attach the VJP rule (used as a decorator right below the forward)."""
+        """Attach the VJP rule (used as a decorator right below the forward).
+
+        A rule with a keyword-only parameter ``needs`` is told which inputs need a
+        gradient (a tuple of bools), so expensive ops can skip the others.
+        """
         self.vjp = vjp
+        self.wants_needs = "needs" in inspect.signature(vjp).parameters
         return vjp
 
     def __call__(self, *args: Any, **attrs: Any) -> Any:

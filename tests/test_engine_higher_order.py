@@ -94,3 +94,20 @@ def test_create_graph_backward_gives_differentiable_grads():
     assert isinstance(x.grad, Value) and x.grad.data == 12.0
     (g2,) = ag.gradients(x.grad, [x])
     assert g2 == 12.0  # d/dx 3x^2 = 6x
+
+
+def test_second_order_through_fused_affine_and_cross_entropy():
+    r = np.random.default_rng(3)
+    W = r.standard_normal((3, 4))
+    labels = np.array([2, 0])
+    probs = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+
+    def f(v, target):
+        return ag.softmax_cross_entropy(ag.affine(v.reshape(2, 4), W), target).sum()
+
+    x = r.standard_normal(8) * 0.5
+    for target in (labels, probs):
+        for e in np.eye(8)[:3]:
+            fn = lambda v, t=target: f(v, t)  # noqa: E731
+            np.testing.assert_allclose(ag.hvp(fn, x, e), fd_of_gradient(fn, x, e),
+                                       rtol=1e-6, atol=1e-8)

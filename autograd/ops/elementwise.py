@@ -77,8 +77,8 @@ def _sigmoid_scalar(x):
 
 
 def _sigmoid_array(x):
-    e = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0, 1, e) / (1 + e)
+    with np.errstate(over="ignore"):  # exp(-x) -> inf gives the right limit, 0
+        return 1 / (1 + np.exp(-x))
 
 
 sigmoid = primitive("sigmoid")(_scalar_or_array(_sigmoid_scalar, _sigmoid_array))

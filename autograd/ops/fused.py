@@ -10,8 +10,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
-from .reductions import _stable_logsumexp, softmax
-from .shape import reshape, swapaxes
+from ..value import Value
+from .reductions import softmax
+from .shape import reshape
 
 
 @primitive("affine")
@@ -23,13 +24,13 @@ def _affine(x, weight, *bias):
 
 
 @_affine.defvjp
-def _affine_vjp(g, out, x, weight, *bias):
-    n_out, n_in = data_shape(weight)
-    g2 = reshape(g, (-1, n_out))
-    grad_w = swapaxes(g2, 0, 1) @ reshape(x, (-1, n_in))
-    grad_x = g @ weight
+def _affine_vjp(g, out, x, weight, *bias, needs):
+    n_out, n_in = weight.shape
+    g2 = g.reshape(-1, n_out)
+    grad_x = g @ weight if needs[0] else None
+    grad_w = g2.T @ x.reshape(-1, n_in) if needs[1] else None
     if bias:
-        return grad_x, grad_w, g2.sum(axis=0)
+        return grad_x, grad_w, g2.sum(axis=0) if needs[2] else None
     return grad_x, grad_w
 
 
@@ -49,23 +50,39 @@ def affine(x, weight, bias=None):
     return _affine(x, weight, bias)
 
 
+def _pick(rows, labels):
+    """rows[..., labels] for integer labels of shape rows.shape[:-1] (fast 2-d indexing)."""
+    flat = rows.reshape(-1, rows.shape[-1])
+    return flat[np.arange(len(flat)), labels.ravel()].reshape(labels.shape)
+
+
 @primitive("softmax_cross_entropy")
 def _softmax_cross_entropy(logits, target):
-    log_probs = logits - _stable_logsumexp(logits, -1)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1))
     if target.dtype.kind in "iu":
-        return -np.take_along_axis(log_probs, target[..., None], axis=-1)[..., 0]
-    return -(target * log_probs).sum(axis=-1)
+        return log_norm - _pick(shifted, target)
+    return (target * (log_norm[..., None] - shifted)).sum(axis=-1)
 
 
 @_softmax_cross_entropy.defvjp
 def _softmax_cross_entropy_vjp(g, out, logits, target):
-    if target.dtype.kind in "iu":
-        probs = raw(logits)
-        onehot = np.zeros(probs.shape, dtype=probs.dtype)
+    labels = target.dtype.kind in "iu"
+    if not isinstance(logits, Value):  # first order: one fresh array, updated in place
+        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        grad = e / e.sum(axis=-1, keepdims=True)
+        if labels:
+            flat = grad.reshape(-1, grad.shape[-1])
+            flat[np.arange(len(flat)), target.ravel()] -= 1
+        else:
+            grad -= target
+        grad *= np.reshape(g, np.shape(g) + (1,))
+        return (grad,)
+    if labels:
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
         np.put_along_axis(onehot, target[..., None], 1, axis=-1)
         target = onehot
-    n = data_shape(out)
-    return (reshape(g, n + (1,)) * (softmax(logits, -1) - target),)
+    return (reshape(g, data_shape(out) + (1,)) * (softmax(logits, -1) - target),)
 
 
 def softmax_cross_entropy(logits, target):

@@ -13,17 +13,20 @@ def _matmul(a, b):
 
 
 @_matmul.defvjp
-def _matmul_vjp(g, out, a, b):
+def _matmul_vjp(g, out, a, b, needs):
     a_nd, b_nd = len(data_shape(a)), len(data_shape(b))
     if a_nd == 1 and b_nd == 1:  # dot product
         return g * b, g * a
     if a_nd == 1:  # (k,) @ (..., k, m) -> (..., m)
         g2 = expand_dims(g, -2)
-        return squeeze(g2 @ swapaxes(b, -1, -2), -2), expand_dims(a, -1) @ g2
+        grad_a = squeeze(g2 @ swapaxes(b, -1, -2), -2) if needs[0] else None
+        return grad_a, expand_dims(a, -1) @ g2 if needs[1] else None
     if b_nd == 1:  # (..., n, k) @ (k,) -> (..., n)
         g2 = expand_dims(g, -1)
-        return g2 @ expand_dims(b, -2), squeeze(swapaxes(a, -1, -2) @ g2, -1)
-    return g @ swapaxes(b, -1, -2), swapaxes(a, -1, -2) @ g
+        grad_b = squeeze(swapaxes(a, -1, -2) @ g2, -1) if needs[1] else None
+        return g2 @ expand_dims(b, -2) if needs[0] else None, grad_b
+    grad_a = g @ swapaxes(b, -1, -2) if needs[0] else None
+    return grad_a, swapaxes(a, -1, -2) @ g if needs[1] else None
 
 
 def matmul(a, b):

@@ -7,10 +7,13 @@ not overflow.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
+from ..value import Value
 from .elementwise import exp
 from .shape import broadcast_to, reshape
 
@@ -40,6 +43,12 @@ def _kept_shape(shape, axis):
 def _spread(g, x, axis, keepdims):
     """Broadcast a reduced gradient back over the input's shape."""
     shape = data_shape(x)
+    if not shape:
+        return g
+    if not isinstance(g, Value):  # first order: a fresh array (the engine may keep it)
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = g if keepdims or axis is None else np.reshape(g, _kept_shape(shape, axis))
+        return out
     if not keepdims:
         g = reshape(g, _kept_shape(shape, axis))
     return broadcast_to(g, shape)
@@ -63,13 +72,18 @@ def _sum_vjp(g, out, x, axis, keepdims):
     return (_spread(g, x, axis, keepdims),)
 
 
-_mean = _reducer("mean", np.mean)
+def _np_mean(x, axis, keepdims):
+    count = x.size if axis is None else math.prod([x.shape[a] for a in axis])
+    return np.sum(x, axis=axis, keepdims=keepdims) / count
+
+
+_mean = _reducer("mean", _np_mean)
 
 
 @_mean.defvjp
 def _mean_vjp(g, out, x, axis, keepdims):
     shape = data_shape(x)
-    count = int(np.prod(shape if axis is None else [shape[a] for a in axis]))
+    count = math.prod(shape if axis is None else [shape[a] for a in axis])
     return (_spread(g, x, axis, keepdims) / float(count),)
 
 
