@@ -1,0 +1,411 @@
+"""Computation-graph diagrams: ``draw(root)`` returns a graphviz Digraph of the graph below root.
+
+Value nodes are micrograd-style records (name | data | grad); each op is a small ellipse
+between its operands and its result, with one edge per operand use (``a * a`` has two).
+Parameters (leaves that get gradients), inputs/constants and intermediates have distinct
+colours. Everything is iterative, so graphs of 100,000 nodes draw without recursion.
+Needs the ``graphviz`` package (``pip install netgrad[viz]``); rendering needs ``dot``.
+
+Module boxes (``cluster_modules=True`` with ``model=``): a parameter sits in the box of the
+module that owns it; an op joins a box when it consumes that module's parameter directly
+(``affine``, ``w * x``, ``+ b``), when all its operands come from that box (a neuron's
+running sum), or when it is an activation applied to a node of the box.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import tempfile
+import warnings
+from collections import Counter, deque
+from typing import Any
+
+import numpy as np
+
+from .backward import backward_order, gradients
+from .gradcheck import check_leaves
+from .primitive import Constant, unbroadcast
+from .value import Value
+
+__all__ = ["GraphvizMissingError", "draw", "format_number", "new_diagram", "repr_mimebundle"]
+
+INSTALL_HINT = (
+    "install Graphviz's 'dot' program: Debian/Ubuntu `sudo apt-get install graphviz`, "
+    "macOS `brew install graphviz`, conda `conda install -c conda-forge graphviz`"
+)
+FORMATS = ("svg", "png", "pdf", "dot")
+COLOURS = {"parameter": "#c7e9c0", "input": "#eeeeee", "constant": "#eeeeee",
+           "intermediate": "#dbe9f6",
+           "op": "#fff2cc", "summary": "#f2f2f2", "bad": "#fb9a99"}
+ACTIVATIONS = {"tanh", "relu", "sigmoid", "leaky_relu", "softplus"}
+NO_GRAD_YET = "—"
+
+
+class GraphvizMissingError(RuntimeError):
+    """Graphviz's ``dot`` program is not installed, so a diagram cannot be rendered."""
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "diagrams need the Python 'graphviz' package: pip install netgrad[viz]"
+        ) from None
+    return graphviz
+
+
+@functools.cache
+def _diagram_class():
+    graphviz = _graphviz()
+
+    class Diagram(graphviz.Digraph):
+        """A graphviz Digraph whose rendering names a missing ``dot`` clearly and whose
+        ``render(path)`` writes exactly ``path`` (atomically)."""
+
+        def pipe(self, format=None, *args, **kwargs):  # noqa: A002 - graphviz's name
+            try:
+                return super().pipe(format, *args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizMissingError(
+                    f"cannot render the diagram: Graphviz's 'dot' program was not found on "
+                    f"PATH; {INSTALL_HINT} (the DOT text is still available as .source)"
+                ) from None
+
+        def render(self, path: str | os.PathLike, format: str | None = None) -> str:  # noqa: A002
+            """Write the picture to ``path`` (svg, png, pdf, or dot for the DOT text);
+            the format defaults to the file's suffix."""
+            path = os.fspath(path)
+            fmt = (format or os.path.splitext(path)[1].lstrip(".")).lower()
+            if fmt not in FORMATS:
+                raise ValueError(
+                    f"render({path!r}): format must be one of {', '.join(FORMATS)}; got "
+                    f"{fmt or 'no format and no file suffix'!r}"
+                )
+            data = self.source.encode() if fmt == "dot" else self.pipe(format=fmt)
+            _write_atomic(path, data)
+            return path
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except GraphvizMissingError as exc:
+                warnings.warn(str(exc), stacklevel=2)
+                return {"text/plain": self.source}
+
+    return Diagram
+
+
+def new_diagram(name: str, rankdir: str = "LR", **graph_attr: str):
+    """An empty diagram (graphviz Digraph) with this project's look."""
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT'; got {rankdir!r}")
+    dot = _diagram_class()(name=name)
+    dot.attr(rankdir=rankdir, fontname="Helvetica", **graph_attr)
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
+    return dot
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def format_number(x: float, precision: int = 4) -> str:
+    """2.0 -> '2.0000'; very large or small numbers in scientific notation."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.{precision}f}"
+    return f"{x:.{precision}e}"
+
+
+def _describe(x: Any, precision: int) -> str:
+    """Scalar as a number; up to 6 elements listed; bigger tensors as min/mean/max."""
+    if x is None:
+        return NO_GRAD_YET
+    a = np.asarray(x.data if isinstance(x, Value) else x)
+    if a.ndim == 0:
+        return format_number(a, precision)
+    if a.size <= 6:
+        return np.array2string(a, precision=precision, separator=", ").replace("\n", "")
+    return " ".join(f"{k} {format_number(f(a), precision)}"
+                    for k, f in (("min", np.min), ("mean", np.mean), ("max", np.max)))
+
+
+def _escape(text: str) -> str:
+    for ch in "\\{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _walk(root: Value) -> list[Value]:
+    """Every node below root, operands before consumers (iterative depth-first)."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node._parents) if p not in visited)
+    return order
+
+
+def _nearest(root: Value, limit: int | None) -> set[Value]:
+    """The ``limit`` nodes closest to root (breadth-first); all nodes when limit is None."""
+    kept, queue = {root}, deque([root])
+    while queue and (limit is None or len(kept) < limit):
+        for p in queue.popleft()._parents:
+            if p not in kept and (limit is None or len(kept) < limit):
+                kept.add(p)
+                queue.append(p)
+    return kept
+
+
+def _nonfinite(x: Any) -> bool:
+    return x is not None and not np.all(np.isfinite(np.asarray(x.data if isinstance(x, Value)
+                                                                else x)))
+
+
+def _first_nonfinite(order: list[Value], grads: dict) -> tuple[Value | None, str]:
+    """The first node whose data (forward order) or else gradient (backward order) is nan/inf."""
+    for node in order:
+        if _nonfinite(node.data) and not any(_nonfinite(p.data) for p in node._parents):
+            return node, "first nan/inf in data"
+    for node in reversed(order):
+        if _nonfinite(grads.get(node)):
+            return node, "first nan/inf in gradient"
+    return None, ""
+
+
+def _display_grads(root: Value, nodes: list[Value]) -> dict[Value, Any]:
+    """Leaves show ``.grad``; intermediates show d root/d node, computed without touching
+    ``.grad``. Empty (drawn as '—') while no leaf below root has a gradient yet."""
+    leaves = [n for n in nodes if n._op is None and n.requires_grad]
+    if not any(n.grad is not None for n in leaves):
+        return {}
+    grads = {n: n.grad for n in leaves}
+    inner = [n for n in nodes if n._op is not None and n.requires_grad]
+    if inner and root.size == 1 and root.requires_grad:
+        grads.update(zip(inner, gradients(root, inner)))
+    return grads
+
+
+def _vjp(node: Value, g: Any) -> tuple:
+    """Each operand's share of the gradient ``g`` flowing into ``node`` (unbroadcast)."""
+    attrs = dict(node._attrs or {})
+    if node._op.wants_needs:
+        attrs["needs"] = (True,) * len(node._parents)
+    grads = node._op.vjp(g, node.data, *[p.data for p in node._parents], **attrs)
+    return tuple(pg if pg is None or type(pg) is float else unbroadcast(np.asarray(pg), p.shape)
+                 for p, pg in zip(node._parents, grads))
+
+
+def _modules(model: Any) -> tuple[dict[Value, str], dict[Value, str], dict[str, str]]:
+    """From an nn.Module (duck-typed): parameter -> dotted name, parameter -> owning
+    module path, module path -> box label."""
+    names = {p: n for n, p in model.named_parameters()}
+    modules = dict(model.named_modules())
+    owners = {}
+    for param, name in names.items():
+        path = name
+        while "." in path:
+            path = path.rsplit(".", 1)[0]
+            if path in modules:
+                owners[param] = path
+                break
+    labels = {path: f"{path} ({type(modules[path]).__name__})" for path in set(owners.values())}
+    return names, owners, labels
+
+
+def _clusters(order: list[Value], owners: dict[Value, str]) -> dict[Value, str]:
+    """Which module box each node goes in (the rule is in the module docstring)."""
+    box = dict(owners)
+    for node in order:
+        if node._op is None:
+            continue
+        parents = node._parents
+        direct = [owners[p] for p in parents if p in owners]
+        if direct:
+            box[node] = direct[0]
+        elif len(parents) == 1 and node._op.name in ACTIVATIONS and parents[0] in box:
+            box[node] = box[parents[0]]
+        elif len(parents) > 1 and len({box.get(p) for p in parents}) == 1 and parents[0] in box:
+            box[node] = box[parents[0]]
+    return box
+
+
+def _edge_style(magnitude: float, lo: float, hi: float) -> dict[str, str]:
+    """Gradient-flow edges: width by log-magnitude; pale blue = vanishing, red = exploding."""
+    if not math.isfinite(magnitude):
+        return {"penwidth": "4", "color": "#d62728", "style": "dashed"}
+    scale = 0.0 if magnitude <= 0 or hi <= lo else (math.log10(magnitude) - lo) / (hi - lo)
+    colour = "#9ecae1" if magnitude < 1e-4 else "#d62728" if magnitude > 1e3 else "#404040"
+    return {"penwidth": f"{0.5 + 4.5 * max(scale, 0.0):.2f}", "color": colour}
+
+
+def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool = True,
+         show_grad: bool = True, precision: int = 4, cluster_modules: bool = False,
+         gradient_flow: bool = False, max_nodes: int | None = 150,
+         show_local_grad: bool = False, show_order: bool = False, check: bool = False):
+    """The computation graph below ``root`` as a graphviz Digraph (``.source``, ``.render``).
+
+    ``model`` (an nn.Module) names parameter nodes (``layers.0.weight``) and, with
+    ``cluster_modules``, boxes them by module. ``gradient_flow`` scales edges by gradient
+    magnitude; ``max_nodes`` keeps the value nodes nearest root and collapses the rest into
+    one summary node per op kind with counts. Teaching views: ``show_local_grad`` labels
+    operand edges of scalar ops with the local derivative, ``show_order`` numbers nodes in
+    backward order. ``check`` marks leaves whose gradient fails a numerical check.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw(root): root must be a Value, got {type(root).__name__}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"draw(): max_nodes must be at least 1 or None; got {max_nodes}")
+    if cluster_modules and model is None:
+        raise ValueError("draw(cluster_modules=True) needs model= (the nn.Module to box by)")
+    dot = new_diagram("computation_graph", rankdir)
+    order = _walk(root)
+    kept = _nearest(root, max_nodes)
+    if model is not None:
+        names, owners, labels = _modules(model)
+    else:
+        names, owners, labels = {}, {}, {}
+    grads = _display_grads(root, [n for n in order if n in kept])
+    bad, bad_reason = _first_nonfinite(order, grads)
+    if bad is not None:
+        kept.add(bad)
+    steps = {n: i for i, n in enumerate(backward_order(root), 1)} if show_order else {}
+    gaps = check_leaves(root) if check and root.requires_grad else {}
+    box = _clusters(order, owners) if cluster_modules else {}
+    ids = {node: str(i) for i, node in enumerate(order)}
+    members: dict[str | None, list[tuple[str, str, dict]]] = {}
+
+    def add(node: Value, node_id: str, label: str, **attrs: str) -> None:
+        members.setdefault(box.get(node), []).append((node_id, label, attrs))
+
+    curly = rankdir in ("LR", "RL")
+    edges = []  # (tail, head, label, gradient magnitude or None)
+    for node in order:
+        if node not in kept:
+            continue
+        nid = ids[node]
+        kind = _kind(node)
+        kind = "intermediate" if node._op is not None else kind
+        name = node.name or names.get(node)
+        fields = [f"#{steps[node]}"] if node in steps else []
+        if name:
+            fields.append(name)
+        if node.ndim:
+            fields.append(f"shape {node.shape} {node.dtype}")
+        if show_data or isinstance(node, Constant):
+            fields.append(f"data {_describe(node.data, precision)}")
+        if show_grad and node.requires_grad:
+            fields.append(f"grad {_describe(grads.get(node), precision)}")
+        attrs = {"style": "filled", "fillcolor": COLOURS[kind], "tooltip": f"{kind} {name or ''}"}
+        if node in gaps:
+            failed = gaps[node] > 0
+            fields.append("gradcheck ✗" if failed else "gradcheck ✓")
+            attrs.update(color="#d62728" if failed else "#238b45", penwidth="3")
+        if node is bad:
+            fields.append(f"⚠ {bad_reason}")
+            attrs.update(fillcolor=COLOURS["bad"], color="#d62728", penwidth="3")
+        text = " | ".join(_escape(f) for f in fields)
+        add(node, nid, "{ " + text + " }" if curly else text, shape="record", **attrs)
+        if node._op is None:
+            continue
+        op_id = nid + "op"
+        add(node, op_id, node._op.name, shape="ellipse", style="filled", fillcolor=COLOURS["op"],
+            fontsize="10", width="0.3", height="0.3", margin="0.03")
+        g_out = grads.get(node) if gradient_flow else None
+        shares = _vjp(node, g_out) if g_out is not None else ()
+        locals_ = _vjp(node, 1.0) if show_local_grad and node.size == 1 else ()
+        edges.append((op_id, nid, None, None if g_out is None else _norm(g_out)))
+        for i, parent in enumerate(node._parents):
+            if parent not in kept:
+                continue
+            label = None
+            if locals_ and parent.size == 1 and locals_[i] is not None:
+                wrt = parent.name or names.get(parent) or f"x{i}"
+                label = f"∂{name or 'out'}/∂{wrt} = {format_number(locals_[i], precision)}"
+            share = shares[i] if shares and shares[i] is not None else None
+            edges.append((ids[parent], op_id, label, None if share is None else _norm(share)))
+    _add_edges(dot, edges)
+    _add_summaries(dot, order, kept, ids, members)
+    for path, nodes in members.items():
+        if path is None:
+            for node_id, label, attrs in nodes:
+                dot.node(node_id, label, **attrs)
+            continue
+        with dot.subgraph(name=f"cluster_{path}") as sub:
+            sub.attr(label=labels.get(path, path), style="rounded,dashed", color="#6a51a3")
+            for node_id, label, attrs in nodes:
+                sub.node(node_id, label, **attrs)
+    return dot
+
+
+def _norm(g: Any) -> float:
+    return float(np.linalg.norm(np.asarray(g, dtype=np.float64)))
+
+
+def _add_edges(dot, edges: list[tuple]) -> None:
+    """One edge per operand use; with a gradient magnitude, width/colour scale with it
+    relative to the graph's range (pale blue = vanishing, red = exploding)."""
+    finite = [m for *_, m in edges if m is not None and math.isfinite(m) and m > 0]
+    lo, hi = (math.log10(min(finite)), math.log10(max(finite))) if finite else (0.0, 0.0)
+    for tail, head, label, magnitude in edges:
+        style = {} if magnitude is None else {
+            "tooltip": f"|grad| = {magnitude:.3g}", **_edge_style(magnitude, lo, hi)}
+        dot.edge(tail, head, label=label, **style)
+
+
+def _kind(leaf: Value) -> str:
+    if leaf.requires_grad:
+        return "parameter"
+    return "constant" if isinstance(leaf, Constant) else "input"
+
+
+def _add_summaries(dot, order: list[Value], kept: set, ids: dict, members: dict) -> None:
+    """Collapse nodes outside ``kept`` into one summary node per op kind, with counts."""
+    def kind(n: Value) -> str:
+        return n._op.name if n._op is not None else _kind(n)
+
+    hidden = Counter(kind(n) for n in order if n not in kept)
+    if not hidden:
+        return
+    for k, count in hidden.items():
+        members.setdefault(None, []).append((f"more_{k}", f"… {k} × {count:,}", {
+            "shape": "box3d", "style": "filled", "fillcolor": COLOURS["summary"]}))
+    links = set()
+    for node in order:
+        head = (ids[node] + "op") if node in kept else f"more_{kind(node)}"
+        for p in node._parents:
+            if p not in kept and f"more_{kind(p)}" != head:
+                links.add((f"more_{kind(p)}", head))
+    for tail, head in sorted(links):
+        dot.edge(tail, head, style="dashed", color="#888888")
+
+
+def repr_mimebundle(value: Value, include=None, exclude=None) -> dict[str, str]:
+    """Jupyter display of a Value: its graph as SVG, or its text repr when Graphviz is
+    missing (a warning says what to install; display never raises)."""
+    bundle = {"text/plain": repr(value)}
+    try:
+        bundle["image/svg+xml"] = draw(value).pipe(format="svg", encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 - a display hook must not raise
+        warnings.warn(f"Value diagram unavailable: {exc}", stacklevel=2)
+    return {k: v for k, v in bundle.items()
+            if (not include or k in include) and (not exclude or k not in exclude)}
