@@ -1,0 +1,288 @@
+"""The training loop: `fit` (or `Trainer`), `evaluate`, `predict`, `predict_proba`.
+
+One step = forward on a mini-batch, scalar loss, backward, gradient norms per parameter, NaN
+check, optimizer step. Everything measured goes into a `History` (plain data). When the loss, a
+gradient or the updated weights become nan/inf, the step is undone, the step is replayed under
+``autograd.detect_anomaly()`` to name the first op that produced the bad numbers, and
+`TrainingDiverged` is raised naming epoch, step and op; the model keeps its last good weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import AnomalyError, Value, detect_anomaly, no_grad
+
+from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
+from .data import DataLoader, check_arrays
+from .history import History, LivePlot
+from .progress import Progress
+
+__all__ = ["Trainer", "TrainingDiverged", "accuracy", "evaluate", "fit", "predict",
+           "predict_proba", "resolve_loss"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss, a gradient or the weights became nan/inf; names epoch, step and op."""
+
+    def __init__(self, message: str, epoch: int, step: int, op: str, history: History) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.op, self.history = epoch, step, op, history
+
+
+def accuracy(pred: np.ndarray, target: np.ndarray) -> float:
+    """Fraction correct: argmax for (N, C) outputs; for one output per sample, its sign when
+    the labels are -1/+1, else ``pred > 0.5`` (probabilities for 0/1 labels)."""
+    pred, target = np.asarray(pred), np.asarray(target)
+    if pred.ndim == target.ndim + 1 and pred.shape[-1] > 1:
+        return float(np.mean(pred.argmax(axis=-1) == target))
+    pred = pred.reshape(target.shape)
+    if np.any(target < 0):
+        return float(np.mean(np.sign(pred) == np.sign(target)))
+    return float(np.mean((pred > 0.5) == (target > 0.5)))
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"accuracy": accuracy}
+
+
+def _resolve_metrics(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
+    out = {}
+    for m in metrics:
+        if callable(m):
+            out[getattr(m, "__name__", "metric")] = m
+        elif m in METRICS:
+            out[m] = METRICS[m]
+        else:
+            raise ValueError(f"unknown metric {m!r}; known: {sorted(METRICS)} or a callable")
+    return out
+
+
+def resolve_loss(loss: str | Callable) -> Callable:
+    """A loss function ``(pred, target) -> scalar Value`` from a name (`nn.losses`) or callable."""
+    if callable(loss):
+        return loss
+    from .losses import get_loss
+
+    return get_loss(loss)
+
+
+def _forward(model: Any, X: np.ndarray) -> Value:
+    return model(Value(X, requires_grad=False))
+
+
+def _outputs(model: Any, X: Any, batch_size: int | None) -> np.ndarray:
+    X = check_arrays(X, None, "predict")[0]
+    step = batch_size or len(X)
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    try:
+        with no_grad():
+            parts = [np.asarray(_forward(model, X[i:i + step]).data)
+                     for i in range(0, len(X), step)]
+    finally:
+        if was_training:
+            model.train()
+    return np.concatenate([np.atleast_1d(p) for p in parts])
+
+
+def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
+    """The model's raw outputs on X (eval mode, no graph), as an array."""
+    return _outputs(model, X, batch_size)
+
+
+def predict_proba(model: Any, X: Any, from_logits: bool = True,
+                  batch_size: int | None = None) -> np.ndarray:
+    """Class probabilities (N, C): softmax of (N, C) logits; for one output per sample the
+    sigmoid p gives columns ``[1 - p, p]``. ``from_logits=False`` takes outputs as probabilities."""
+    out = _outputs(model, X, batch_size)
+    if out.ndim >= 2 and out.shape[-1] > 1:
+        if not from_logits:
+            return out
+        z = np.exp(out - out.max(axis=-1, keepdims=True))
+        return z / z.sum(axis=-1, keepdims=True)
+    p = out.reshape(len(out))
+    if from_logits:
+        p = 1.0 / (1.0 + np.exp(-p))
+    return np.stack([1.0 - p, p], axis=-1)
+
+
+def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
+             metrics: Sequence[str | Callable] = ("accuracy",),
+             batch_size: int | None = None) -> dict[str, float]:
+    """``{"loss": ..., metric: ...}`` of the model on (X, y) in eval mode."""
+    X, y = check_arrays(X, y, "evaluate")
+    loss_fn, out = resolve_loss(loss), _outputs(model, X, batch_size)
+    with no_grad():
+        result = {"loss": float(loss_fn(Value(out, requires_grad=False), y).data)}
+    result.update({name: f(out, y) for name, f in _resolve_metrics(metrics).items()})
+    return result
+
+
+def _as_loader(data: Any, batch_size: int, seed: Any, steps_per_epoch: int | None,
+               shuffle: bool, what: str) -> DataLoader:
+    if isinstance(data, DataLoader):
+        return data
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"fit: {what} must be an (X, y) pair or a DataLoader, got "
+                        f"{type(data).__name__}")
+    return DataLoader(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed,
+                      steps_per_epoch=steps_per_epoch)
+
+
+class Trainer:
+    """Holds one run: model, loss, optimizer, loaders, callbacks and the `History`."""
+
+    def __init__(self, model: Any, loss: str | Callable, optimizer: Any, train: Any,
+                 val: Any = None, *, batch_size: int = 32,
+                 metrics: Sequence[str | Callable] = ("accuracy",),
+                 callbacks: Sequence[Callback] = (), schedulers: Sequence[Any] = (),
+                 progress: bool = True, seed: int | None = None,
+                 steps_per_epoch: int | None = None, live_plot: bool = False,
+                 checkpoint: str | None = None) -> None:
+        self.model, self.optimizer = model, optimizer
+        self.loss_fn = resolve_loss(loss)
+        self.metrics = _resolve_metrics(metrics)
+        self.loader = _as_loader(train, batch_size, seed, steps_per_epoch, True, "train")
+        self.val = None
+        if val is not None:
+            v = val if isinstance(val, (tuple, list)) else (val.X, val.y)
+            self.val = check_arrays(v[0], v[1], "fit(val=...)")
+        # schedulers step before any checkpoint is written, so a resumed run matches
+        self.callbacks = [*(LRSchedulerCallback(s) for s in schedulers), *callbacks]
+        if checkpoint is not None:
+            self.callbacks.append(ModelCheckpoint(checkpoint))
+        self.schedulers = list(schedulers)
+        self.progress, self.live_plot = progress, LivePlot() if live_plot else None
+        self.history = History({"seed": seed, "batch_size": self.loader.batch_size,
+                                "optimizer": type(optimizer).__name__,
+                                "model": type(model).__name__})
+        self.epoch, self.stop_training = 0, False
+        self.param_names = [name for name, _ in model.named_parameters()]
+
+    # ----- one step ----------------------------------------------------------------------------
+    def _lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _loss(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Value, Value]:
+        pred = _forward(self.model, Xb)
+        return pred, self.loss_fn(pred, yb)
+
+    def _diverged(self, step: int, what: str, Xb, yb, lr: float) -> TrainingDiverged:
+        """Replay the step under anomaly detection to name the op; build the error."""
+        self.optimizer.zero_grad()
+        op = "no single op (the numbers overflowed in the optimizer update)"
+        try:
+            with detect_anomaly():
+                self._loss(Xb, yb)[1].backward()
+        except AnomalyError as exc:
+            op = str(exc)
+        self.optimizer.zero_grad()
+        self.history.record_step(float("nan"), lr, self.epoch, self.loader.last_indices)
+        self.history.meta["diverged"] = {"epoch": self.epoch + 1, "step": step + 1,
+                                         "what": what, "op": op}
+        message = (f"training diverged at epoch {self.epoch + 1}, step {step + 1}: {what} "
+                   f"became nan/inf (lr={lr:.3g}). First op producing it: {op}. The model "
+                   "keeps its last good weights. Try a smaller learning rate (nn.lr_find) or "
+                   "gradient clipping; check the data for nan/inf.")
+        return TrainingDiverged(message, self.epoch + 1, step + 1, op, self.history)
+
+    def train_step(self, step: int, Xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        lr = self._lr()
+        self.optimizer.zero_grad()
+        pred, loss = self._loss(Xb, yb)
+        loss_value = float(loss.data)
+        if not np.isfinite(loss_value):
+            raise self._diverged(step, "the loss", Xb, yb, lr)
+        loss.backward()
+        norms = {}
+        for name, p in zip(self.param_names, self.model.parameters()):
+            norms[name] = 0.0 if p.grad is None else float(np.sqrt(np.sum(np.square(p.grad))))
+        bad = [n for n, v in norms.items() if not np.isfinite(v)]
+        if bad:
+            raise self._diverged(step, f"the gradient of {bad[0]}", Xb, yb, lr)
+        params = self.model.parameters()
+        snapshot = [np.array(p.data, copy=True) for p in params]
+        self.optimizer.step()
+        if not all(np.all(np.isfinite(p.data)) for p in params):
+            for p, old in zip(params, snapshot):
+                p.data = old
+            raise self._diverged(step, "the updated weights", Xb, yb, lr)
+        self.history.record_step(loss_value, lr, self.epoch, self.loader.last_indices, norms)
+        return loss_value, np.asarray(pred.data)
+
+    # ----- epochs ------------------------------------------------------------------------------
+    def run_epoch(self, bar: Progress) -> dict[str, float]:
+        if hasattr(self.model, "train"):
+            self.model.train()
+        total, count, metric_sums = 0.0, 0, dict.fromkeys(self.metrics, 0.0)
+        for step, (Xb, yb) in enumerate(self.loader):
+            loss_value, out = self.train_step(step, Xb, yb)
+            total, count = total + loss_value * len(Xb), count + len(Xb)
+            for name, f in self.metrics.items():
+                metric_sums[name] += f(out, yb) * len(Xb)
+            bar.step(loss_value)
+        logs = {"loss": total / count, **{k: v / count for k, v in metric_sums.items()}}
+        if self.val is not None:
+            scores = evaluate(self.model, self.loss_fn, *self.val, metrics=list(self.metrics))
+            logs.update({f"val_{k}": v for k, v in scores.items()})
+        from .diagnose import dead_relu_fraction
+
+        dead = dead_relu_fraction(self.model, self.loader.X)
+        extra = {} if dead is None else {"dead_relu": dead}
+        logs["lr"] = self._lr()
+        self.history.record_epoch(**logs, **extra)
+        return logs
+
+    def run(self, epochs: int = 10, resume_from: str | None = None) -> History:
+        """Train until `epochs` epochs are done (counting those in a resumed checkpoint)."""
+        if resume_from is not None:
+            from .checkpoint import load_checkpoint
+
+            load_checkpoint(resume_from, self)
+        self.stop_training = False
+        bar = Progress(epochs, len(self.loader), self.progress)
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        try:
+            while self.epoch < epochs and not self.stop_training:
+                bar.start_epoch(self.epoch)
+                logs = self.run_epoch(bar)
+                bar.end_epoch(self.epoch, {k: v for k, v in logs.items() if k != "lr"})
+                self.epoch += 1  # callbacks (checkpoints) see the finished-epoch count
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, self.epoch - 1, logs)
+                if self.live_plot is not None:
+                    self.live_plot.update(self.history)
+        finally:
+            bar.close()
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self.history
+
+
+def fit(model: Any, loss: str | Callable, optimizer: Any, train: Any, val: Any = None,
+        epochs: int = 10, batch_size: int = 32,
+        metrics: Sequence[str | Callable] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        progress: bool = True, *, seed: int | None = None, steps_per_epoch: int | None = None,
+        schedulers: Sequence[Any] = (), diagnose: bool = False, live_plot: bool = False,
+        checkpoint: str | None = None, resume_from: str | None = None) -> History:
+    """Train `model` on ``train = (X, y)`` (or a DataLoader) and return its `History`.
+
+    `loss` is a name from `nn.losses` or ``f(pred, target) -> scalar Value``; `val` an (X, y)
+    pair scored after each epoch (``val_loss``, ``val_<metric>``). `seed` fixes the batch order.
+    `schedulers` are stepped once per epoch. `checkpoint` writes a resumable checkpoint after
+    each epoch; `resume_from` continues one bit for bit. `diagnose=True` prints the findings.
+    Raises `TrainingDiverged` (model left at its last good weights) when numbers become nan/inf.
+    """
+    trainer = Trainer(model, loss, optimizer, train, val, batch_size=batch_size, metrics=metrics,
+                      callbacks=callbacks, schedulers=schedulers, progress=progress, seed=seed,
+                      steps_per_epoch=steps_per_epoch, live_plot=live_plot,
+                      checkpoint=checkpoint)
+    history = trainer.run(epochs, resume_from=resume_from)
+    if diagnose:
+        history.diagnose(verbose=True)
+    return history
