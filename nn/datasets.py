@@ -9,12 +9,14 @@ bundled with scikit-learn; real MNIST files are read by `nn.idx.load_mnist`.
 
 from __future__ import annotations
 
+import csv
+import os
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DATASETS", "circles", "digits", "load_dataset", "loan_risk", "moons", "spirals",
-           "stairs"]
+__all__ = ["DATASETS", "circles", "digits", "load_csv", "load_dataset", "loan_risk", "moons",
+           "spirals", "stairs"]
 
 # loan_risk: raw units of the features before scaling to 0..1.
 AGE_RANGE = (20.0, 80.0)          # years; age 20 -> 0.0, age 80 -> 1.0
@@ -211,3 +213,68 @@ def load_dataset(name: str, seed: Any = 0) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     make, _ = DATASETS[name]
     return make() if make is digits else make(seed=seed)
+
+
+def load_csv(path: str | os.PathLike, target: str,
+             task: str = "auto") -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(X, y, classes)`` from a CSV file with a header row and a target column named ``target``.
+
+    Every other column must be numeric (X float64, used as is). ``task="classification"`` maps
+    the target's distinct values (sorted) to labels 0..k-1 and returns them as ``classes``;
+    ``"regression"`` reads floats (``classes`` empty); ``"auto"`` picks classification when the
+    target is non-numeric or holds at most 20 distinct integers.
+    """
+    if task not in ("auto", "classification", "regression"):
+        raise ValueError(f"task must be auto, classification or regression, got {task!r}")
+    where = f"CSV file {str(path)!r}"
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{where} does not exist") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{where} is not a text CSV file") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if len(rows) < 2:
+        raise ValueError(f"{where} needs a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise ValueError(f"{where} has no column {target!r}; its columns are {', '.join(header)}")
+    t = header.index(target)
+    for line, row in enumerate(rows[1:], 2):
+        if len(row) != len(header):
+            raise ValueError(f"{where}, line {line}: {len(row)} values for {len(header)} columns")
+    features = [i for i in range(len(header)) if i != t]
+    if not features:
+        raise ValueError(f"{where} has only the target column {target!r}; no features")
+    X = np.empty((len(rows) - 1, len(features)))
+    for line, row in enumerate(rows[1:], 2):
+        for j, i in enumerate(features):
+            try:
+                X[line - 2, j] = float(row[i])
+            except ValueError:
+                raise ValueError(f"{where}, line {line}: column {header[i]!r} has the non-numeric "
+                                 f"value {row[i]!r}") from None
+    raw = [row[t].strip() for row in rows[1:]]
+    try:
+        numbers = np.array([float(v) for v in raw])
+    except ValueError:
+        numbers = None
+    if task == "auto":
+        integral = numbers is not None and np.all(numbers == np.round(numbers))
+        few = len(set(raw)) <= 20
+        task = "classification" if numbers is None or (integral and few) else "regression"
+    if task == "regression":
+        if numbers is None:
+            raise ValueError(f"{where}: target column {target!r} is not numeric; "
+                             "use classification")
+        return X, numbers, []
+    if numbers is not None:
+        classes = sorted(set(numbers.tolist()))
+        lookup = {c: k for k, c in enumerate(classes)}
+        y = np.array([lookup[v] for v in numbers.tolist()], dtype=np.int64)
+        names = [str(int(c)) if float(c).is_integer() else str(c) for c in classes]
+        return X, y, names
+    names = sorted(set(raw))
+    lookup = {c: k for k, c in enumerate(names)}
+    return X, np.array([lookup[v] for v in raw], dtype=np.int64), names
