@@ -1,10 +1,8 @@
 """Computation-graph diagrams: ``draw(root)`` returns a graphviz Digraph of the graph below root.
 
-Value nodes are micrograd-style records (name | data | grad); each op is a small ellipse
-between its operands and its result, with one edge per operand use (``a * a`` has two).
-Parameters (leaves that get gradients), inputs/constants and intermediates have distinct
-colours. Everything is iterative, so graphs of 100,000 nodes draw without recursion.
-Needs the ``graphviz`` package (``pip install netgrad[viz]``); rendering needs ``dot``.
+Values are micrograd-style records (name | data | grad), each op a small ellipse with one
+edge per operand use; parameters, inputs/constants and intermediates have distinct colours.
+Walks are iterative (100,000 nodes need no recursion). Needs ``pip install netgrad[viz]``.
 
 Module boxes (``cluster_modules=True`` with ``model=``): a parameter sits in the box of the
 module that owns it; an op joins a box when it consumes that module's parameter directly
@@ -14,6 +12,7 @@ running sum), or when it is an activation applied to a node of the box.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -37,29 +36,22 @@ INSTALL_HINT = (
 )
 FORMATS = ("svg", "png", "pdf", "dot")
 COLOURS = {"parameter": "#c7e9c0", "input": "#eeeeee", "constant": "#eeeeee",
-           "intermediate": "#dbe9f6",
-           "op": "#fff2cc", "summary": "#f2f2f2", "bad": "#fb9a99"}
+           "intermediate": "#dbe9f6", "op": "#fff2cc", "summary": "#f2f2f2", "bad": "#fb9a99"}
+RECORD_ESCAPES = {ord(c): "\\" + c for c in "\\{}|<>"}  # characters special in record labels
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "leaky_relu", "softplus"}
-NO_GRAD_YET = "—"
 
 
 class GraphvizMissingError(RuntimeError):
     """Graphviz's ``dot`` program is not installed, so a diagram cannot be rendered."""
 
 
-def _graphviz():
+@functools.cache
+def _diagram_class():
     try:
         import graphviz
     except ImportError:
-        raise ImportError(
-            "diagrams need the Python 'graphviz' package: pip install netgrad[viz]"
-        ) from None
-    return graphviz
-
-
-@functools.cache
-def _diagram_class():
-    graphviz = _graphviz()
+        raise ImportError("diagrams need the Python 'graphviz' package: "
+                          "pip install netgrad[viz]") from None
 
     class Diagram(graphviz.Digraph):
         """A graphviz Digraph whose rendering names a missing ``dot`` clearly and whose
@@ -84,8 +76,18 @@ def _diagram_class():
                     f"render({path!r}): format must be one of {', '.join(FORMATS)}; got "
                     f"{fmt or 'no format and no file suffix'!r}"
                 )
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise FileNotFoundError(f"render({path!r}): folder {folder!r} does not exist")
             data = self.source.encode() if fmt == "dot" else self.pipe(format=fmt)
-            _write_atomic(path, data)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+            try:  # atomic: readers never see a half-written picture
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
             return path
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
@@ -109,19 +111,6 @@ def new_diagram(name: str, rankdir: str = "LR", **graph_attr: str):
     return dot
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def format_number(x: float, precision: int = 4) -> str:
     """2.0 -> '2.0000'; very large or small numbers in scientific notation."""
     x = float(x)
@@ -135,20 +124,16 @@ def format_number(x: float, precision: int = 4) -> str:
 def _describe(x: Any, precision: int) -> str:
     """Scalar as a number; up to 6 elements listed; bigger tensors as min/mean/max."""
     if x is None:
-        return NO_GRAD_YET
+        return "—"  # before backward: a dash, since a zero would read as a real gradient
     a = np.asarray(x.data if isinstance(x, Value) else x)
     if a.ndim == 0:
         return format_number(a, precision)
     if a.size <= 6:
-        return np.array2string(a, precision=precision, separator=", ").replace("\n", "")
-    return " ".join(f"{k} {format_number(f(a), precision)}"
-                    for k, f in (("min", np.min), ("mean", np.mean), ("max", np.max)))
-
-
-def _escape(text: str) -> str:
-    for ch in "\\{}|<>":
-        text = text.replace(ch, "\\" + ch)
-    return text
+        number = functools.partial(format_number, precision=precision)
+        return np.array2string(a, separator=", ", formatter={"float_kind": number}).replace(
+            "\n", "")
+    return " ".join(f"{k} {format_number(getattr(a, k)(), precision)}" for k in ("min", "mean",
+                                                                                   "max"))
 
 
 def _walk(root: Value) -> list[Value]:
@@ -177,8 +162,7 @@ def _nearest(root: Value, limit: int | None) -> set[Value]:
 
 
 def _nonfinite(x: Any) -> bool:
-    return x is not None and not np.all(np.isfinite(np.asarray(x.data if isinstance(x, Value)
-                                                                else x)))
+    return x is not None and not np.isfinite(np.asarray(x)).all()
 
 
 def _first_nonfinite(order: list[Value], grads: dict) -> tuple[Value | None, str]:
@@ -206,7 +190,8 @@ def _display_grads(root: Value, nodes: list[Value]) -> dict[Value, Any]:
 
 
 def _vjp(node: Value, g: Any) -> tuple:
-    """Each operand's share of the gradient ``g`` flowing into ``node`` (unbroadcast)."""
+    """Each operand's share of the gradient ``g`` flowing into ``node`` (unbroadcast; None
+    where the op gives none)."""
     attrs = dict(node._attrs or {})
     if node._op.wants_needs:
         attrs["needs"] = (True,) * len(node._parents)
@@ -222,13 +207,13 @@ def _modules(model: Any) -> tuple[dict[Value, str], dict[Value, str], dict[str, 
     modules = dict(model.named_modules())
     owners = {}
     for param, name in names.items():
-        path = name
-        while "." in path:
-            path = path.rsplit(".", 1)[0]
-            if path in modules:
-                owners[param] = path
-                break
-    labels = {path: f"{path} ({type(modules[path]).__name__})" for path in set(owners.values())}
+        parts = name.split(".")
+        prefixes = (".".join(parts[:i]) for i in range(len(parts) - 1, -1, -1))
+        owner = next((path for path in prefixes if path in modules), None)
+        if owner is not None:  # the deepest module holding it ("" is the model itself)
+            owners[param] = owner
+    labels = {path: f"{path or 'model'} ({type(modules[path]).__name__})"
+              for path in set(owners.values())}
     return names, owners, labels
 
 
@@ -255,7 +240,7 @@ def _edge_style(magnitude: float, lo: float, hi: float) -> dict[str, str]:
         return {"penwidth": "4", "color": "#d62728", "style": "dashed"}
     scale = 0.0 if magnitude <= 0 or hi <= lo else (math.log10(magnitude) - lo) / (hi - lo)
     colour = "#9ecae1" if magnitude < 1e-4 else "#d62728" if magnitude > 1e3 else "#404040"
-    return {"penwidth": f"{0.5 + 4.5 * max(scale, 0.0):.2f}", "color": colour}
+    return {"penwidth": f"{0.5 + 3.5 * max(scale, 0.0):.2f}", "color": colour}
 
 
 def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool = True,
@@ -280,10 +265,7 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
     dot = new_diagram("computation_graph", rankdir)
     order = _walk(root)
     kept = _nearest(root, max_nodes)
-    if model is not None:
-        names, owners, labels = _modules(model)
-    else:
-        names, owners, labels = {}, {}, {}
+    names, owners, labels = _modules(model) if model is not None else ({}, {}, {})
     grads = _display_grads(root, [n for n in order if n in kept])
     bad, bad_reason = _first_nonfinite(order, grads)
     if bad is not None:
@@ -297,24 +279,14 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
     def add(node: Value, node_id: str, label: str, **attrs: str) -> None:
         members.setdefault(box.get(node), []).append((node_id, label, attrs))
 
-    curly = rankdir in ("LR", "RL")
-    edges = []  # (tail, head, label, gradient magnitude or None)
+    edges = []  # (tail, head, label, gradient along the edge or None)
     for node in order:
         if node not in kept:
             continue
         nid = ids[node]
         kind = _kind(node)
-        kind = "intermediate" if node._op is not None else kind
         name = node.name or names.get(node)
-        fields = [f"#{steps[node]}"] if node in steps else []
-        if name:
-            fields.append(name)
-        if node.ndim:
-            fields.append(f"shape {node.shape} {node.dtype}")
-        if show_data or isinstance(node, Constant):
-            fields.append(f"data {_describe(node.data, precision)}")
-        if show_grad and node.requires_grad:
-            fields.append(f"grad {_describe(grads.get(node), precision)}")
+        fields = _fields(node, name, steps.get(node), grads, show_data, show_grad, precision)
         attrs = {"style": "filled", "fillcolor": COLOURS[kind], "tooltip": f"{kind} {name or ''}"}
         if node in gaps:
             failed = gaps[node] > 0
@@ -323,8 +295,9 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
         if node is bad:
             fields.append(f"⚠ {bad_reason}")
             attrs.update(fillcolor=COLOURS["bad"], color="#d62728", penwidth="3")
-        text = " | ".join(_escape(f) for f in fields)
-        add(node, nid, "{ " + text + " }" if curly else text, shape="record", **attrs)
+        text = " | ".join(f.translate(RECORD_ESCAPES) for f in fields)
+        text = f"{{ {text} }}" if rankdir in ("LR", "RL") else text  # fields side by side
+        add(node, nid, text, shape="record", **attrs)
         if node._op is None:
             continue
         op_id = nid + "op"
@@ -333,7 +306,7 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
         g_out = grads.get(node) if gradient_flow else None
         shares = _vjp(node, g_out) if g_out is not None else ()
         locals_ = _vjp(node, 1.0) if show_local_grad and node.size == 1 else ()
-        edges.append((op_id, nid, None, None if g_out is None else _norm(g_out)))
+        edges.append((op_id, nid, None, g_out))
         for i, parent in enumerate(node._parents):
             if parent not in kept:
                 continue
@@ -341,51 +314,64 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
             if locals_ and parent.size == 1 and locals_[i] is not None:
                 wrt = parent.name or names.get(parent) or f"x{i}"
                 label = f"∂{name or 'out'}/∂{wrt} = {format_number(locals_[i], precision)}"
-            share = shares[i] if shares and shares[i] is not None else None
-            edges.append((ids[parent], op_id, label, None if share is None else _norm(share)))
+            edges.append((ids[parent], op_id, label, shares[i] if shares else None))
     _add_edges(dot, edges)
     _add_summaries(dot, order, kept, ids, members)
-    for path, nodes in members.items():
-        if path is None:
-            for node_id, label, attrs in nodes:
-                dot.node(node_id, label, **attrs)
-            continue
-        with dot.subgraph(name=f"cluster_{path}") as sub:
-            sub.attr(label=labels.get(path, path), style="rounded,dashed", color="#6a51a3")
-            for node_id, label, attrs in nodes:
-                sub.node(node_id, label, **attrs)
+    _add_nodes(dot, members, labels)
     return dot
 
 
-def _norm(g: Any) -> float:
-    return float(np.linalg.norm(np.asarray(g, dtype=np.float64)))
+def _fields(node: Value, name: str | None, step: int | None, grads: dict, show_data: bool,
+            show_grad: bool, precision: int) -> list[str]:
+    """A value node's record fields: [#step] [name] [shape dtype] data grad."""
+    fields = [] if step is None else [f"#{step}"]
+    fields += [name] if name else []
+    fields += [f"shape {node.shape} {node.dtype}"] if node.ndim else []
+    if show_data or isinstance(node, Constant):
+        fields.append(f"data {_describe(node.data, precision)}")
+    if show_grad and node.requires_grad:
+        fields.append(f"grad {_describe(grads.get(node), precision)}")
+    return fields
+
+
+def _add_nodes(dot, members: dict, labels: dict[str, str]) -> None:
+    """Emit nodes: those outside modules at top level, the others in one box per module."""
+    for i, (path, nodes) in enumerate(members.items()):
+        inside = path is not None
+        with dot.subgraph(name=f"cluster_{i}") if inside else contextlib.nullcontext(dot) as out:
+            if inside:
+                out.attr(label=labels[path], style="rounded,dashed", color="#6a51a3")
+            for node_id, label, attrs in nodes:
+                out.node(node_id, label, **attrs)
 
 
 def _add_edges(dot, edges: list[tuple]) -> None:
     """One edge per operand use; with a gradient magnitude, width/colour scale with it
     relative to the graph's range (pale blue = vanishing, red = exploding)."""
-    finite = [m for *_, m in edges if m is not None and math.isfinite(m) and m > 0]
+    norms = [None if g is None else float(np.linalg.norm(np.asarray(g, dtype=np.float64)))
+             for *_, g in edges]
+    finite = [m for m in norms if m is not None and math.isfinite(m) and m > 0]
     lo, hi = (math.log10(min(finite)), math.log10(max(finite))) if finite else (0.0, 0.0)
-    for tail, head, label, magnitude in edges:
+    for (tail, head, label, _), magnitude in zip(edges, norms):
         style = {} if magnitude is None else {
             "tooltip": f"|grad| = {magnitude:.3g}", **_edge_style(magnitude, lo, hi)}
         dot.edge(tail, head, label=label, **style)
 
 
-def _kind(leaf: Value) -> str:
-    if leaf.requires_grad:
+def _kind(node: Value) -> str:
+    if node._op is not None:
+        return "intermediate"
+    if node.requires_grad:
         return "parameter"
-    return "constant" if isinstance(leaf, Constant) else "input"
+    return "constant" if isinstance(node, Constant) else "input"
 
 
 def _add_summaries(dot, order: list[Value], kept: set, ids: dict, members: dict) -> None:
     """Collapse nodes outside ``kept`` into one summary node per op kind, with counts."""
-    def kind(n: Value) -> str:
+    def kind(n: Value) -> str:  # the op's name, or parameter / input / constant
         return n._op.name if n._op is not None else _kind(n)
 
     hidden = Counter(kind(n) for n in order if n not in kept)
-    if not hidden:
-        return
     for k, count in hidden.items():
         members.setdefault(None, []).append((f"more_{k}", f"… {k} × {count:,}", {
             "shape": "box3d", "style": "filled", "fillcolor": COLOURS["summary"]}))
