@@ -178,13 +178,10 @@ def _metrics(data: Data) -> tuple[str, ...]:
 
 def run_training(args: argparse.Namespace, data: Data, out: Path) -> int:
     """Train, report train/val/test scores and the diagnosis, and write the outputs into out."""
+    sizes = _layers(args.layers, data)
     from .optim import get_optimizer
     from .train import evaluate, fit
 
-    sizes = _layers(args.layers, data)
-    if args.optimizer not in OPTIMIZERS:
-        raise CLIError(
-            f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     train, val, test = split(data, args.val_split, args.seed)
     train = (train[0], _targets(data, train[1]))
     val = (val[0], _targets(data, val[1])) if val else None
@@ -227,6 +224,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.optimizer not in OPTIMIZERS:
+        raise CLIError(
+            f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     if not 0 <= args.val_split < 1 - TEST_FRACTION:
         raise CLIError(f"--val-split must be in [0, {1 - TEST_FRACTION:g}), got {args.val_split}")
     out = _output_folder(args.out)
@@ -242,12 +242,12 @@ def _load_model(path: str):
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from .draw import render_model_file
-
     if not Path(args.model).is_file():
         raise CLIError(f"model file {args.model!r} does not exist")
     if not Path(args.output).resolve().parent.is_dir():
         raise CLIError(f"cannot write {args.output!r}: its folder does not exist")
+    from .draw import render_model_file
+
     render_model_file(args.model, args.output)
     print(f"wrote {args.output}")
     return 0

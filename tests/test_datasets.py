@@ -155,3 +155,40 @@ def test_load_dataset_by_name():
     np.testing.assert_array_equal(X, datasets.moons(seed=5)[0])
     with pytest.raises(ValueError, match="unknown dataset 'mnsit'.*digits"):
         datasets.load_dataset("mnsit")
+
+
+def test_load_csv_classification_with_named_classes(tmp_path):
+    path = tmp_path / "flowers.csv"
+    path.write_text("width,species,length\n1.5,setosa,2\n3,virginica,4.5\n2,setosa,1\n\n")
+    X, y, classes = datasets.load_csv(path, "species")
+    np.testing.assert_array_equal(X, [[1.5, 2], [3, 4.5], [2, 1]])
+    assert classes == ["setosa", "virginica"] and y.tolist() == [0, 1, 0]
+
+
+def test_load_csv_numbers_become_labels_or_targets(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,label,price\n1,3,0.5\n2,1,1.5\n3,3,2.25\n")
+    X, y, classes = datasets.load_csv(path, "label")
+    assert classes == ["1", "3"] and y.tolist() == [1, 0, 1] and y.dtype == np.int64
+    X, y, classes = datasets.load_csv(path, "price")
+    assert classes == [] and y.tolist() == [0.5, 1.5, 2.25]
+    np.testing.assert_array_equal(X, [[1, 3], [2, 1], [3, 3]])
+    _, y, classes = datasets.load_csv(path, "label", task="regression")
+    assert classes == [] and y.dtype == np.float64
+
+
+@pytest.mark.parametrize("text,target,message", [
+    ("a,b\n1,2\n", "c", "no column 'c'; its columns are a, b"),
+    ("a,b\n", "b", "header row and at least one data row"),
+    ("a,b\n1,2\n3\n", "b", "line 3: 1 values for 2 columns"),
+    ("a,b\nx,2\n", "b", "line 2: column 'a' has the non-numeric value 'x'"),
+    ("b\n1\n", "b", "only the target column"),
+])
+def test_load_csv_errors_name_file_line_and_column(tmp_path, text, target, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        datasets.load_csv(path, target)
+    assert "bad.csv" in str(info.value)
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        datasets.load_csv(tmp_path / "missing.csv", "b")

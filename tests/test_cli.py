@@ -1,0 +1,86 @@
+"""The netgrad command line, run in-process through main([...]) (plus one real subprocess)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nn.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_error_line(code, err, *fragments):
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("netgrad: error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["draw"], ["evaluate"]])
+def test_help_on_every_command(capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert out.startswith("usage: netgrad")
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2 and "demo" in out and "evaluate" in out
+
+
+@pytest.mark.parametrize("argv,fragments", [
+    (["frobnicate"], ["invalid choice", "frobnicate"]),
+    (["train", "--data", "moons", "--optimizer", "adamm"], ["unknown optimizer 'adamm'", "adam"]),
+    (["train", "--data", "mnsit"], ["unknown dataset 'mnsit'", "digits"]),
+    (["train", "--data", "moons", "--layers", "3,8,2"], ["starts with 3 inputs", "2 features"]),
+    (["train", "--data", "moons", "--layers", "2,8,3"], ["ends with 3 outputs", "2 classes"]),
+    (["train", "--data", "loan", "--layers", "3,8,2"], ["ends with 2 outputs", "1 targets"]),
+    (["train", "--data", "moons", "--layers", "2,x"], ["comma-separated integers"]),
+    (["train", "--data", "moons", "--epochs", "0"], ["--epochs"]),
+    (["train", "--data", "moons", "--val-split", "0.9"], ["--val-split"]),
+    (["train", "--data", "csv:nowhere.csv"], ["needs --target"]),
+    (["train", "--data", "csv:nowhere.csv", "--target", "y"], ["nowhere.csv", "does not exist"]),
+    (["train", "--data", "mnist:no-such-dir"], ["no-such-dir", "does not exist"]),
+    (["train", "--data", "moons", "--lr", "fast"], ["--lr", "invalid float"]),
+    (["draw", "missing.npz"], ["model file 'missing.npz' does not exist"]),
+    (["evaluate", "missing.npz", "--data", "moons"], ["model file 'missing.npz'"]),
+])
+def test_bad_arguments_give_one_clear_line(capsys, tmp_path, monkeypatch, argv, fragments):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv, *(["--out", "o"] if argv[0] == "train" else []))
+    assert_one_error_line(code, err, *fragments)
+
+
+def test_unwritable_output_folder(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "train", "--data", "moons", "--out", str(blocker / "sub"))
+    assert_one_error_line(code, err, "cannot write to output folder", "a-file")
+
+
+def test_csv_errors_are_reported_with_file_and_line(capsys, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,x\n2\n")
+    code, _, err = run(capsys, "train", "--data", f"csv:{path}", "--target", "a",
+                       "--out", str(tmp_path / "o"))
+    assert_one_error_line(code, err, "bad.csv", "line 3")
+
+
+def test_python_dash_m_nn_help_runs_as_a_program():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "nn", "train", "--help"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--optimizer" in result.stdout and "mnist:DIR" in result.stdout
