@@ -73,7 +73,7 @@ class DataLoader:
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
         self.rng = _check_seed(seed)
         self._order: np.ndarray = np.empty(0, dtype=np.int64)
-        self._cursor = 0  # position in _order (virtual epochs carry it across epochs)
+        self._cursor = len(self.X)  # position in _order (at the end: draw a new order)
         self.last_indices: np.ndarray = np.empty(0, dtype=np.int64)
 
     def __len__(self) -> int:

@@ -145,6 +145,11 @@ def _overfitting(history: Any) -> list[Finding]:
     return []
 
 
+def _finite_median(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if len(x) else math.nan
+
+
 def _gradient_findings(history: Any) -> list[Finding]:
     norms = {k: np.asarray(v, dtype=np.float64) for k, v in history.grad_norms.items()}
     if not norms:
@@ -152,7 +157,7 @@ def _gradient_findings(history: Any) -> list[Finding]:
     found = []
     weights = [k for k in norms if "weight" in k] or list(norms)
     tail = max(1, len(norms[weights[0]]) // 4)
-    typical = {k: float(np.nanmedian(norms[k][-tail:])) for k in weights}
+    typical = {k: _finite_median(norms[k][-tail:]) for k in weights}
     if len(weights) >= 3:
         first, rest = typical[weights[0]], max(typical[k] for k in weights[1:])
         if rest > 0 and first / rest < 1e-3:
@@ -163,7 +168,8 @@ def _gradient_findings(history: Any) -> list[Finding]:
                  "largest_later_grad_norm": rest, "layers": len(weights)},
                 "use relu/tanh instead of sigmoid in hidden layers, fewer layers, or a "
                 "careful initialisation."))
-    total = np.sqrt(sum(np.nan_to_num(v) ** 2 for v in norms.values()))
+    with np.errstate(over="ignore"):
+        total = np.sqrt(sum(np.nan_to_num(v) ** 2 for v in norms.values()))
     quarter = max(1, len(total) // 4)
     early, late = float(np.median(total[:quarter])), float(np.median(total[-quarter:]))
     peak = float(np.max(total))

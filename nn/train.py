@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import AnomalyError, Value, detect_anomaly, no_grad
+from autograd import AnomalyError, Value, backward_order, detect_anomaly, no_grad
 
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .data import DataLoader, check_arrays
@@ -122,6 +122,29 @@ def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
     return result
 
 
+def _norm(g: Any) -> float:
+    """Euclidean norm of a gradient (0 for None); inf only if the gradient holds nan/inf."""
+    if g is None:
+        return 0.0
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(g))
+    if np.isfinite(norm) or not np.all(np.isfinite(g)):
+        return norm
+    scale = float(np.max(np.abs(g)))  # finite but huge: rescale to avoid overflow
+    return scale * float(np.linalg.norm(np.asarray(g) / scale))
+
+
+def _first_nonfinite_op(root: Value) -> str | None:
+    """Name of the first op (in forward order) whose output is nan/inf from finite operands."""
+    for node in reversed(backward_order(root)):
+        if node.op is None or np.all(np.isfinite(node.data)):
+            continue
+        if all(np.all(np.isfinite(p.data)) for p in node.parents):
+            shapes = [p.shape for p in node.parents]
+            return f"{node.op} produced nan/inf from finite inputs (operand shapes {shapes})"
+    return None
+
+
 def _as_loader(data: Any, batch_size: int, seed: Any, steps_per_epoch: int | None,
                shuffle: bool, what: str) -> DataLoader:
     if isinstance(data, DataLoader):
@@ -180,6 +203,8 @@ class Trainer:
                 self._loss(Xb, yb)[1].backward()
         except AnomalyError as exc:
             op = str(exc)
+        except Exception:  # the anomaly report itself failed: find the op by walking the graph
+            op = _first_nonfinite_op(self._loss(Xb, yb)[1]) or op
         self.optimizer.zero_grad()
         self.history.record_step(float("nan"), lr, self.epoch, self.loader.last_indices)
         self.history.meta["diverged"] = {"epoch": self.epoch + 1, "step": step + 1,
@@ -198,9 +223,8 @@ class Trainer:
         if not np.isfinite(loss_value):
             raise self._diverged(step, "the loss", Xb, yb, lr)
         loss.backward()
-        norms = {}
-        for name, p in zip(self.param_names, self.model.parameters()):
-            norms[name] = 0.0 if p.grad is None else float(np.sqrt(np.sum(np.square(p.grad))))
+        norms = {name: _norm(p.grad) for name, p in zip(self.param_names,
+                                                        self.model.parameters())}
         bad = [n for n, v in norms.items() if not np.isfinite(v)]
         if bad:
             raise self._diverged(step, f"the gradient of {bad[0]}", Xb, yb, lr)

@@ -1,0 +1,217 @@
+"""nn.train: fit's records against an independent NumPy re-implementation, the NaN trap,
+checkpoint/resume bit for bit, callbacks, evaluate/predict, progress output, errors."""
+
+import io
+
+import numpy as np
+import pytest
+from test_train_support import SGD, cross_entropy, make_mlp, moons, mse
+
+from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from nn.checkpoint import read_checkpoint
+from nn.progress import Progress
+from nn.train import TrainingDiverged, evaluate, fit, predict, predict_proba
+
+X, Y = moons(96, seed=0)
+XV, YV = moons(48, seed=1)
+
+
+def weights(model):
+    return {k: np.array(v) for k, v in model.state_dict().items()}
+
+
+def test_linear_regression_records_match_numpy_gradient_descent():
+    rng = np.random.default_rng(0)
+    Xr = rng.normal(size=(40, 3))
+    yr = Xr @ np.array([1.0, -2.0, 0.5]) + 0.3
+    model = make_mlp(3, (1,))
+    W, b = weights(model)["layers.0.weight"].copy(), weights(model)["layers.0.bias"].copy()
+    lr = 0.05
+    history = fit(model, mse, SGD(model.parameters(), lr=lr), (Xr, yr), epochs=5,
+                  batch_size=40, metrics=(), progress=False, seed=0)
+    for step in range(5):  # closed-form gradient of mean squared error, written here
+        r = Xr @ W[0] + b[0] - yr
+        assert np.isclose(history.step["loss"][step], np.mean(r ** 2), rtol=1e-12)
+        gW, gb = 2 * r @ Xr / len(yr), np.array([2 * r.mean()])
+        assert np.isclose(history.grad_norms["layers.0.weight"][step], np.linalg.norm(gW))
+        assert np.isclose(history.grad_norms["layers.0.bias"][step], np.linalg.norm(gb))
+        W, b = W - lr * gW, b - lr * gb
+    assert np.allclose(weights(model)["layers.0.weight"], W, rtol=1e-12)
+    assert history.step["lr"] == [lr] * 5 and history.step["epoch"] == [0, 1, 2, 3, 4]
+    assert sorted(history.step["batch"][0]) == list(range(40))
+    assert np.allclose(history.epoch["loss"], history.step["loss"])
+
+
+def test_epoch_loss_is_sample_weighted_mean_and_val_metrics_are_scored():
+    model = make_mlp(nouts=(8, 2))
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), val=(XV, YV),
+            epochs=2, batch_size=40, progress=False, seed=1)
+    sizes = [len(b) for b in h.step["batch"][:3]]
+    assert sizes == [40, 40, 16]
+    assert np.isclose(h.epoch["loss"][0], np.dot(h.step["loss"][:3], sizes) / 96)
+    logits = predict(model, XV)  # last epoch's validation scores, recomputed in NumPy
+    z = logits - logits.max(1, keepdims=True)
+    nll = np.log(np.exp(z).sum(1)) - z[np.arange(48), YV]
+    assert np.isclose(h.epoch["val_loss"][-1], nll.mean())
+    assert np.isclose(h.epoch["val_accuracy"][-1], np.mean(logits.argmax(1) == YV))
+    assert 0.0 <= h.epoch["accuracy"][-1] <= 1.0 and h.epoch["lr"] == [0.1, 0.1]
+
+
+def test_evaluate_predict_and_predict_proba_agree_with_numpy():
+    model = make_mlp(nouts=(8, 3))
+    y3 = np.arange(len(X)) % 3
+    out = predict(model, X, batch_size=10)
+    assert out.shape == (96, 3) and np.allclose(out, predict(model, X))
+    p = predict_proba(model, X)
+    e = np.exp(out - out.max(1, keepdims=True))
+    assert np.allclose(p, e / e.sum(1, keepdims=True))
+    scores = evaluate(model, cross_entropy, X, y3)
+    assert np.isclose(scores["accuracy"], np.mean(out.argmax(1) == y3))
+    binary = make_mlp(nouts=(4, 1))
+    q = predict_proba(binary, X)
+    s = 1 / (1 + np.exp(-predict(binary, X).ravel()))
+    assert np.allclose(q, np.stack([1 - s, s], 1))
+
+
+def test_nan_trap_keeps_last_good_weights_and_names_epoch_step_and_op():
+    def run(epochs):
+        model = make_mlp(nouts=(8, 1))
+        fit(model, mse, SGD(model.parameters(), lr=50.0), (X, Y), epochs=epochs, batch_size=96,
+            metrics=(), progress=False, seed=0)
+        return model
+
+    with pytest.warns(RuntimeWarning), pytest.raises(TrainingDiverged) as info:
+        model = make_mlp(nouts=(8, 1))
+        fit(model, mse, SGD(model.parameters(), lr=50.0), (X, Y), epochs=50, batch_size=96,
+            metrics=(), progress=False, seed=0)
+    err = info.value
+    message = str(err)
+    assert f"epoch {err.epoch}, step 1" in message and err.op in message
+    assert "affine" in err.op or "**" in err.op  # the first op to overflow, not a guess
+    # one batch per epoch: the good weights are those after epoch-1 full epochs
+    with np.errstate(all="ignore"):
+        reference = run(err.epoch - 1)
+    for k, v in weights(reference).items():
+        assert np.array_equal(weights(model)[k], v) and np.all(np.isfinite(v))
+    assert np.isnan(err.history.step["loss"][-1])
+    assert err.history.meta["diverged"]["epoch"] == err.epoch
+    assert [f.kind for f in err.history.diagnose(verbose=False)][0] == "nan"
+
+
+def test_nan_in_the_data_is_trapped_before_any_update():
+    bad = X.copy()
+    bad[5, 0] = np.nan
+    model = make_mlp(nouts=(4, 2))
+    before = weights(model)
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 1"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (bad, Y), epochs=1,
+            batch_size=96, progress=False)
+    assert all(np.array_equal(v, weights(model)[k]) for k, v in before.items())
+
+
+class _Interrupt(Callback):
+    def on_epoch_end(self, trainer, epoch, logs):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+
+def test_resume_from_checkpoint_equals_the_uninterrupted_run_bit_for_bit(tmp_path):
+    def run(epochs, callbacks=(), resume_from=None, checkpoint=None):
+        model = make_mlp(nouts=(8, 2), seed=4)
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        h = fit(model, cross_entropy, opt, (X, Y), val=(XV, YV), epochs=epochs, batch_size=16,
+                progress=False, seed=11, callbacks=callbacks, resume_from=resume_from,
+                checkpoint=checkpoint)
+        return model, h
+
+    full_model, full_history = run(6)
+    path = tmp_path / "run.npz"
+    with pytest.raises(KeyboardInterrupt):
+        run(6, callbacks=[ModelCheckpoint(path), _Interrupt()])
+    assert read_checkpoint(path)["epochs_done"] == 3
+    resumed_model, resumed_history = run(6, resume_from=path)
+    for k, v in weights(full_model).items():
+        assert np.array_equal(weights(resumed_model)[k], v)
+    assert resumed_history.to_dict() == full_history.to_dict()
+    assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temp files
+
+
+def test_checkpoint_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_checkpoint(tmp_path / "missing.npz")
+    np.savez(tmp_path / "other.npz", a=np.ones(2))
+    with pytest.raises(ValueError):
+        read_checkpoint(tmp_path / "other.npz")
+
+
+def test_early_stopping_restores_the_best_validation_weights():
+    Xs, Ys = X[:30], Y[:30]
+    model = make_mlp(nouts=(64, 64, 2), seed=0)
+    stop = EarlyStopping("val_loss", patience=3)
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.2, momentum=0.9), (Xs, Ys),
+            val=(XV, YV), epochs=200, batch_size=10, progress=False, seed=0, callbacks=[stop])
+    assert h.n_epochs < 200 and stop.stopped_epoch == h.n_epochs - 1
+    best = int(np.argmin(h.epoch["val_loss"]))
+    assert h.n_epochs - 1 - best == 4 and h.meta["restored_best_epoch"] == best
+    assert np.isclose(evaluate(model, cross_entropy, XV, YV)["loss"], h.epoch["val_loss"][best])
+    with pytest.raises(KeyError, match="monitor='nope'"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), epochs=1,
+            progress=False, callbacks=[EarlyStopping("nope")])
+
+
+class _HalveLR:
+    """A StepLR-like scheduler written here: halves the lr each epoch."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    def step(self):
+        self.optimizer.param_groups[0]["lr"] *= 0.5
+
+
+def test_schedulers_step_once_per_epoch_and_steps_record_the_lr():
+    model = make_mlp(nouts=(4, 2))
+    opt = SGD(model.parameters(), lr=0.4)
+    h = fit(model, cross_entropy, opt, (X, Y), epochs=3, batch_size=48, progress=False,
+            schedulers=[_HalveLR(opt)])
+    assert h.step["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1, 0.1]
+
+
+def test_progress_prints_one_line_per_epoch_when_not_a_terminal(capsys):
+    model = make_mlp(nouts=(4, 2))
+    fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), val=(XV, YV), epochs=3,
+        progress=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("epoch 1/3 loss=")
+    assert "val_loss=" in lines[0] and "val_accuracy=" in lines[0]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_draws_tqdm_bars_on_a_terminal_unless_disabled(monkeypatch):
+    pytest.importorskip("tqdm")
+    stream = _Terminal()
+    bar = Progress(1, 2, stream=stream)
+    bar.start_epoch(0)
+    bar.step(0.5)
+    bar.step(0.25)
+    bar.end_epoch(0, {"loss": 0.3})
+    assert bar.bars and "epoch 1/1" in stream.getvalue() and "2/2" in stream.getvalue()
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert not Progress(1, 2, stream=_Terminal()).bars
+
+
+def test_fit_rejects_bad_input_with_clear_errors():
+    model = make_mlp(nouts=(4, 2))
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="train must be an"):
+        fit(model, cross_entropy, opt, X, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="96 samples but y"):
+        fit(model, cross_entropy, opt, (X, Y[:5]), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="val"):
+        fit(model, cross_entropy, opt, (X, Y), val=(XV, YV[:3]), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        fit(model, cross_entropy, opt, (X, Y), metrics=("f1",), epochs=1, progress=False)
