@@ -75,7 +75,7 @@ def _curve_findings(history: Any) -> list[Finding]:
     variation, net = float(np.abs(diffs).sum()), float(c[0] - c[-1])
     scale = max(abs(start), 1e-12)
     first_drop, second_drop = start - float(c[mid]), float(c[mid] - c[-1])
-    ev = {"start_loss": start, "final_loss": float(c[-1]), "epochs": len(c)}
+    ev: dict[str, Any] = {"start_loss": start, "final_loss": float(c[-1]), "epochs": len(c)}
     lr = history.step["lr"][-1] if history.step["lr"] else math.nan
     found = []
     if end > 1.2 * start:
@@ -83,12 +83,13 @@ def _curve_findings(history: Any) -> list[Finding]:
             "diverging", "The training loss ends higher than it started: the steps overshoot.",
             {**ev, "ratio_end_to_start": end / scale, "lr": lr},
             f"lower the learning rate 10x; {LR_FIND}."))
-    if ups >= 0.3 and variation > 3.0 * abs(net) and variation > 0.05 * scale:
+    swing = variation / len(diffs) / max(float(np.mean(np.abs(c))), 1e-12)
+    if ups >= 0.3 and variation > 3.0 * abs(net) and swing > 0.1:
         found.append(Finding(
             "oscillating", "The training loss goes up and down instead of settling: the "
             "learning rate is probably too big.",
-            {**ev, "fraction_of_epochs_up": ups, "total_variation": variation, "net_drop": net,
-             "lr": lr},
+            {**ev, "fraction_of_epochs_up": ups, "mean_swing_per_epoch": swing,
+             "net_drop": net, "lr": lr},
             f"lower the learning rate 3-10x; {LR_FIND}."))
     if found:
         return found
@@ -134,7 +135,9 @@ def _overfitting(history: Any) -> list[Finding]:
         return []
     best = int(np.argmin(val))
     rise = float(val[-1] - val[best])
-    if best < len(val) - 2 and rise > 0.1 * abs(val[best]) + 1e-3 and train[-1] < train[best]:
+    train_drop = float(train[best] - train[-1])
+    if best < len(val) - 2 and rise > 0.1 * abs(val[best]) + 1e-3 \
+            and train_drop > 0.1 * abs(train[best]):
         return [Finding(
             "overfitting", "Validation loss rises while training loss keeps falling: the model "
             "memorises the training set.",
@@ -151,10 +154,17 @@ def _finite_median(x: np.ndarray) -> float:
 
 
 def _gradient_findings(history: Any) -> list[Finding]:
+    found = []
+    dead = history.epoch.get("dead_relu")
+    if dead and np.isfinite(dead[-1]) and dead[-1] >= 0.3:
+        found.append(Finding(
+            "dead_relu", f"{dead[-1]:.0%} of the hidden ReLU units output 0 for every "
+            "training sample: they get no gradient and never recover.",
+            {"dead_fraction": float(dead[-1])},
+            "lower the learning rate, use leaky_relu, or re-initialise."))
     norms = {k: np.asarray(v, dtype=np.float64) for k, v in history.grad_norms.items()}
     if not norms:
-        return []
-    found = []
+        return found
     weights = [k for k in norms if "weight" in k] or list(norms)
     tail = max(1, len(norms[weights[0]]) // 4)
     typical = {k: _finite_median(norms[k][-tail:]) for k in weights}
@@ -178,13 +188,6 @@ def _gradient_findings(history: Any) -> list[Finding]:
             "exploding_gradients", "Gradient norms grow very large during training.",
             {"early_grad_norm": early, "late_grad_norm": late, "max_grad_norm": peak},
             f"lower the learning rate, clip gradients, normalise inputs; {LR_FIND}."))
-    dead = history.epoch.get("dead_relu")
-    if dead and np.isfinite(dead[-1]) and dead[-1] >= 0.3:
-        found.append(Finding(
-            "dead_relu", f"{dead[-1]:.0%} of the hidden ReLU units output 0 for every "
-            "training sample: they get no gradient and never recover.",
-            {"dead_fraction": float(dead[-1])},
-            "lower the learning rate, use leaky_relu, or re-initialise."))
     return found
 
 
