@@ -33,16 +33,22 @@ class TrainingDiverged(FloatingPointError):
         self.epoch, self.step, self.op, self.history = epoch, step, op, history
 
 
-def accuracy(pred: np.ndarray, target: np.ndarray) -> float:
-    """Fraction correct: argmax for (N, C) outputs; for one output per sample, its sign when
-    the labels are -1/+1, else ``pred > 0.5`` (probabilities for 0/1 labels)."""
+def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = None) -> float:
+    """Fraction correct. (N, C) outputs: argmax against integer labels. One output per sample:
+    labels -1/+1 compare signs; labels 0/1 compare ``pred > threshold``, where the default
+    threshold is 0.5 when every output lies in [0, 1] (probabilities) and 0 otherwise (logits)."""
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.ndim == target.ndim + 1 and pred.shape[-1] > 1:
         return float(np.mean(pred.argmax(axis=-1) == target))
+    if pred.size != target.size:
+        raise ValueError(f"accuracy: outputs of shape {pred.shape} do not match targets of "
+                         f"shape {target.shape}")
     pred = pred.reshape(target.shape)
     if np.any(target < 0):
         return float(np.mean(np.sign(pred) == np.sign(target)))
-    return float(np.mean((pred > 0.5) == (target > 0.5)))
+    if threshold is None:
+        threshold = 0.5 if np.all((pred >= 0) & (pred <= 1)) else 0.0
+    return float(np.mean((pred > threshold) == (target > 0.5)))
 
 
 METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"accuracy": accuracy}

@@ -5,12 +5,13 @@ import io
 
 import numpy as np
 import pytest
-from test_train_support import SGD, cross_entropy, make_mlp, moons, mse
+from test_train_support import SGD, StandInMLP, cross_entropy, make_mlp, moons, mse
 
+from autograd import affine, relu
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
-from nn.checkpoint import read_checkpoint
+from nn.checkpoint import find_generators, read_checkpoint
 from nn.progress import Progress
-from nn.train import TrainingDiverged, evaluate, fit, predict, predict_proba
+from nn.train import TrainingDiverged, accuracy, evaluate, fit, predict, predict_proba
 
 X, Y = moons(96, seed=0)
 XV, YV = moons(48, seed=1)
@@ -215,3 +216,67 @@ def test_fit_rejects_bad_input_with_clear_errors():
         fit(model, cross_entropy, opt, (X, Y), val=(XV, YV[:3]), epochs=1, progress=False)
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, cross_entropy, opt, (X, Y), metrics=("f1",), epochs=1, progress=False)
+
+
+def test_accuracy_reads_classes_signs_probabilities_and_logits():
+    labels = np.array([0, 2, 1, 1])
+    logits = np.array([[3.0, 1, 0], [0, 0, 1], [0, 2, 1], [5, 1, 0]])
+    assert accuracy(logits, labels) == 0.75
+    assert accuracy(np.array([0.9, -0.2, 0.1]), np.array([1, -1, -1])) == 2 / 3
+    assert accuracy(np.array([[0.9], [0.4], [0.6]]), np.array([1, 0, 0])) == 2 / 3
+    assert accuracy(np.array([2.0, -0.4, 0.3]), np.array([1, 0, 0])) == 2 / 3  # logits
+    with pytest.raises(ValueError, match="do not match"):
+        accuracy(np.ones(3), np.ones(4))
+
+
+class _DropoutMLP(StandInMLP):
+    """The stand-in MLP with a random hidden mask drawn from its own generator while training:
+    resuming must restore that generator too."""
+
+    def __init__(self):
+        super().__init__(2, [16, 2], rng=np.random.default_rng(4))
+        self.noise = {"rng": np.random.default_rng(21)}
+
+    def __call__(self, x):
+        h = relu(affine(x, self.layers[0].weight, self.layers[0].bias))
+        if self.training:
+            h = h * (self.noise["rng"].random(h.shape) > 0.3) / 0.7
+        return affine(h, self.layers[1].weight, self.layers[1].bias)
+
+
+def test_resume_restores_random_generators_inside_the_model(tmp_path):
+    def run(epochs, callbacks=(), resume_from=None):
+        model = _DropoutMLP()
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.05, momentum=0.9), (X, Y),
+            epochs=epochs, batch_size=16, progress=False, seed=3, callbacks=callbacks,
+            resume_from=resume_from)
+        return weights(model)
+
+    full = run(4)
+    with pytest.raises(KeyboardInterrupt):
+        run(4, callbacks=[ModelCheckpoint(tmp_path / "ck.npz"), _Interrupt()])
+    resumed = run(4, resume_from=tmp_path / "ck.npz")
+    assert all(np.array_equal(resumed[k], v) for k, v in full.items())
+    assert find_generators(_DropoutMLP()).keys() == {"noise.rng"}
+
+
+class _Plateau:
+    """ReduceLROnPlateau-like: step(metric) halves the lr when the metric did not improve."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.best, self.seen = optimizer, np.inf, []
+
+    def step(self, metric):
+        self.seen.append(metric)
+        if metric >= self.best:
+            self.optimizer.param_groups[0]["lr"] *= 0.5
+        self.best = min(self.best, metric)
+
+
+def test_metric_driven_schedulers_get_the_validation_loss():
+    model = make_mlp(nouts=(4, 2))
+    opt = SGD(model.parameters(), lr=0.1)
+    sched = _Plateau(opt)
+    h = fit(model, cross_entropy, opt, (X, Y), val=(XV, YV), epochs=3, progress=False,
+            schedulers=[sched])
+    assert sched.seen == h.epoch["val_loss"]

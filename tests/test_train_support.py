@@ -29,19 +29,19 @@ def mse(pred: Value, target) -> Value:
     return ((pred - np.asarray(target, dtype=np.float64).reshape(pred.shape)) ** 2).mean()
 
 
-class _Linear:
+class StandInLinear:
     def __init__(self, nin: int, nout: int, rng: np.random.Generator) -> None:
         self.weight = Value(rng.normal(0, 1 / np.sqrt(nin), (nout, nin)))
         self.bias = Value(np.zeros(nout))
 
 
-class _MLP:
+class StandInMLP:
     """Stand-in for nn.MLP: `.layers` of Linear, `activation`, the Module methods fit needs."""
 
     def __init__(self, nin, nouts, activation="relu", output_activation=None, rng=None):
         rng = rng if rng is not None else np.random.default_rng(0)
         sizes = [nin, *nouts]
-        self.layers = [_Linear(a, b, rng) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.layers = [StandInLinear(a, b, rng) for a, b in zip(sizes[:-1], sizes[1:])]
         self.activation, self.output_activation, self.training = activation, output_activation, True
 
     def __call__(self, x):
@@ -79,7 +79,7 @@ class _MLP:
             p.data = np.array(state[k], dtype=np.float64, copy=True)
 
 
-class _SGD:
+class StandInSGD:
     """Stand-in for nn.optim.SGD (PyTorch's rule, first momentum buffer = gradient)."""
 
     def __init__(self, params, lr=0.01, momentum=0.0):
@@ -118,7 +118,7 @@ try:  # the real nn classes when the nn issue has landed
     from nn.layers import MLP
     from nn.optim import SGD
 except ImportError:
-    MLP, SGD = _MLP, _SGD
+    MLP, SGD = StandInMLP, StandInSGD
 
 
 def make_mlp(nin=2, nouts=(16, 2), activation="relu", seed=0):
