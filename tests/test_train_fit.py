@@ -2,6 +2,7 @@
 checkpoint/resume bit for bit, callbacks, evaluate/predict, progress output, errors."""
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -280,3 +281,17 @@ def test_metric_driven_schedulers_get_the_validation_loss():
     h = fit(model, cross_entropy, opt, (X, Y), val=(XV, YV), epochs=3, progress=False,
             schedulers=[sched])
     assert sched.seen == h.epoch["val_loss"]
+
+
+def test_model_checkpoint_best_only_writes_when_the_monitor_improves(tmp_path):
+    model = make_mlp(nouts=(8, 2))
+    ck = ModelCheckpoint(tmp_path / "best-{epoch}.npz", monitor="val_loss", save_best_only=True)
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=2.0, momentum=0.9), (X, Y),
+            val=(XV, YV), epochs=8, batch_size=16, progress=False, seed=0, callbacks=[ck])
+    val = np.array(h.epoch["val_loss"])
+    improved = [i + 1 for i in range(len(val)) if val[i] < val[:i].min(initial=np.inf)]
+    written = sorted(int(p.stem.split("-")[1]) for p in tmp_path.glob("best-*.npz"))
+    assert written == improved and len(improved) < 8
+    saved = read_checkpoint(tmp_path / f"best-{improved[-1]}.npz")
+    assert saved["epochs_done"] == improved[-1]
+    assert np.allclose(json.loads(saved["history"])["epoch"]["val_loss"], val[:improved[-1]])

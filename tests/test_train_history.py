@@ -117,3 +117,17 @@ def test_cross_validate_parallel_equals_serial_and_scores_each_fold():
     assert len(serial.scores["val_loss"]) == 4 and len(serial.histories) == 4
     assert np.isclose(serial.mean()["val_loss"], np.mean(serial.scores["val_loss"]))
     assert all(0 <= a <= 1 for a in serial.scores["val_accuracy"])
+
+
+def test_live_plot_redraws_in_place_in_jupyter(history, monkeypatch):
+    pytest.importorskip("matplotlib")
+    display = pytest.importorskip("IPython.display")
+    from nn.history import LivePlot
+
+    calls = []
+    monkeypatch.setattr(display, "clear_output", lambda wait: calls.append(("clear", wait)))
+    monkeypatch.setattr(display, "display", lambda fig: calls.append(("show", fig)))
+    live = LivePlot()
+    live.enabled = True
+    live.update(history)
+    assert calls[0] == ("clear", True) and calls[1][0] == "show"
