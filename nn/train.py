@@ -21,8 +21,8 @@ from .data import DataLoader, check_arrays
 from .history import History, LivePlot
 from .progress import Progress
 
-__all__ = ["Trainer", "TrainingDiverged", "accuracy", "evaluate", "fit", "predict",
-           "predict_proba", "resolve_loss"]
+__all__ = ["Trainer", "TrainingDiverged", "accuracy", "evaluate", "fit", "mean_absolute_error",
+           "mean_squared_error", "predict", "predict_proba", "resolve_loss"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -51,7 +51,20 @@ def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = Non
     return float(np.mean((pred > threshold) == (target > 0.5)))
 
 
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"accuracy": accuracy}
+def mean_absolute_error(pred: np.ndarray, target: np.ndarray) -> float:
+    """Mean |pred - target| (regression); target is reshaped to pred's shape."""
+    pred = np.asarray(pred)
+    return float(np.mean(np.abs(pred - np.asarray(target).reshape(pred.shape))))
+
+
+def mean_squared_error(pred: np.ndarray, target: np.ndarray) -> float:
+    """Mean (pred - target)^2 (regression); target is reshaped to pred's shape."""
+    pred = np.asarray(pred)
+    return float(np.mean((pred - np.asarray(target).reshape(pred.shape)) ** 2))
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "accuracy": accuracy, "mae": mean_absolute_error, "mse": mean_squared_error}
 
 
 def _resolve_metrics(metrics: Sequence[str | Callable]) -> dict[str, Callable]:

@@ -295,3 +295,14 @@ def test_model_checkpoint_best_only_writes_when_the_monitor_improves(tmp_path):
     saved = read_checkpoint(tmp_path / f"best-{improved[-1]}.npz")
     assert saved["epochs_done"] == improved[-1]
     assert np.allclose(json.loads(saved["history"])["epoch"]["val_loss"], val[:improved[-1]])
+
+
+def test_regression_metrics_by_name():
+    rng = np.random.default_rng(0)
+    Xr, yr = rng.normal(size=(30, 2)), rng.normal(size=30)
+    model = make_mlp(2, (1,))
+    scores = evaluate(model, mse, Xr, yr, metrics=("mae", "mse"))
+    r = predict(model, Xr).ravel() - yr
+    assert np.isclose(scores["mae"], np.abs(r).mean())
+    assert np.isclose(scores["mse"], (r ** 2).mean())
+    assert np.isclose(scores["loss"], scores["mse"])
