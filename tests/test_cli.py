@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nn.cli import main
@@ -84,3 +85,76 @@ def test_python_dash_m_nn_help_runs_as_a_program():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "--optimizer" in result.stdout and "mnist:DIR" in result.stdout
+
+
+# ----- end to end (needs the nn core: MLP, optimizers, losses, save/load) ---------------------
+
+def needs_nn_core():
+    pytest.importorskip("nn.optim")
+    pytest.importorskip("nn.layers")
+
+
+OUTPUTS = {"model.npz", "history.npz", "loss_curve.png", "network.svg", "neuron_graph.svg"}
+
+
+def test_demo_trains_the_seed_network_on_digits(capsys, tmp_path):
+    needs_nn_core()
+    pytest.importorskip("sklearn")
+    code, out, err = run(capsys, "demo", "--out", str(tmp_path / "demo"), "--quiet")
+    assert code == 0, err
+    assert "network 64-15-10 (sigmoid)" in out and "diagnosis:" in out
+    test_line = next(line for line in out.splitlines() if line.strip().startswith("test:"))
+    accuracy = float(test_line.split("accuracy")[1].split(",")[0])
+    assert accuracy > 0.90
+    assert OUTPUTS <= {p.name for p in (tmp_path / "demo").iterdir()}
+    assert (tmp_path / "demo" / "loss_curve.png").read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in (tmp_path / "demo" / "neuron_graph.svg").read_bytes()
+
+
+def test_train_then_draw_then_evaluate(capsys, tmp_path):
+    needs_nn_core()
+    out_dir = tmp_path / "moons"
+    code, out, err = run(capsys, "train", "--data", "moons", "--layers", "2,8,2", "--activation",
+                         "tanh", "--optimizer", "momentum", "--lr", "0.1", "--epochs", "20",
+                         "--seed", "1", "--out", str(out_dir), "--quiet")
+    assert code == 0, err
+    assert OUTPUTS <= {p.name for p in out_dir.iterdir()}
+    code, out, err = run(capsys, "draw", str(out_dir / "model.npz"), "-o", str(tmp_path / "n.svg"))
+    assert code == 0, err
+    assert b"<svg" in (tmp_path / "n.svg").read_bytes()
+    code, out, err = run(capsys, "evaluate", str(out_dir / "model.npz"), "--data", "moons",
+                         "--seed", "1")
+    assert code == 0, err
+    accuracy = float(out.split("accuracy")[1])
+    assert accuracy > 0.8
+    code, _, err = run(capsys, "evaluate", str(out_dir / "model.npz"), "--data", "stairs")
+    assert_one_error_line(code, err, "does not fit stairs", "4 features")
+
+
+def test_train_regression_on_loan_and_on_csv(capsys, tmp_path):
+    needs_nn_core()
+    code, out, err = run(capsys, "train", "--data", "loan", "--layers", "3,1", "--epochs", "5",
+                         "--out", str(tmp_path / "loan"), "--quiet")
+    assert code == 0, err
+    assert "accuracy" not in out and "test: loss" in out
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    rows = ["a,b,label"] + [f"{a},{b},{'yes' if a + b > 0 else 'no'}" for a, b in X]
+    (tmp_path / "d.csv").write_text("\n".join(rows))
+    code, out, err = run(capsys, "train", "--data", f"csv:{tmp_path / 'd.csv'}", "--target",
+                         "label", "--layers", "2,2", "--epochs", "5", "--out",
+                         str(tmp_path / "csv"), "--quiet")
+    assert code == 0, err
+    assert (tmp_path / "csv" / "model.npz").is_file()
+
+
+def test_train_on_mnist_idx_files(capsys, tmp_path):
+    needs_nn_core()
+    from test_idx import make_mnist
+
+    make_mnist(tmp_path / "mnist", n_train=40, n_test=10, compress=True)
+    code, out, err = run(capsys, "train", "--data", f"mnist:{tmp_path / 'mnist'}", "--layers",
+                         "784,15,10", "--epochs", "1", "--val-split", "0",
+                         "--out", str(tmp_path / "o"), "--quiet")
+    assert code == 0, err
+    assert "40 train / 0 validation / 10 test" in out
