@@ -188,18 +188,24 @@ class Trainer:
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
         self.metrics = _resolve_metrics(metrics)
+        if seed is None:  # draw one and record it, so the run can be repeated from its History
+            seed = int(np.random.SeedSequence().entropy % 2**32)
         self.loader = _as_loader(train, batch_size, seed, steps_per_epoch, True, "train")
         self.val = None
         if val is not None:
-            v = val if isinstance(val, (tuple, list)) else (val.X, val.y)
-            self.val = check_arrays(v[0], v[1], "fit(val=...)")
+            if isinstance(val, DataLoader):
+                val = (val.X, val.y)
+            if not isinstance(val, (tuple, list)) or len(val) != 2:
+                raise TypeError(f"fit: val must be an (X, y) pair or a DataLoader, got "
+                                f"{type(val).__name__}")
+            self.val = check_arrays(val[0], val[1], "fit(val=...)")
         # schedulers step before any checkpoint is written, so a resumed run matches
         self.callbacks = [*(LRSchedulerCallback(s) for s in schedulers), *callbacks]
         if checkpoint is not None:
             self.callbacks.append(ModelCheckpoint(checkpoint))
         self.schedulers = list(schedulers)
         self.progress, self.live_plot = progress, LivePlot() if live_plot else None
-        self.history = History({"seed": seed, "batch_size": self.loader.batch_size,
+        self.history = History({"seed": self.loader.seed, "batch_size": self.loader.batch_size,
                                 "optimizer": type(optimizer).__name__,
                                 "model": type(model).__name__})
         self.epoch, self.stop_training = 0, False

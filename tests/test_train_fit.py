@@ -306,3 +306,17 @@ def test_regression_metrics_by_name():
     assert np.isclose(scores["mae"], np.abs(r).mean())
     assert np.isclose(scores["mse"], (r ** 2).mean())
     assert np.isclose(scores["loss"], scores["mse"])
+
+
+def test_an_unseeded_run_records_the_seed_that_repeats_it():
+    def run(seed):
+        model = make_mlp(nouts=(4, 2))
+        h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), epochs=2,
+                batch_size=16, progress=False, seed=seed)
+        return h, weights(model)
+
+    first, w1 = run(None)
+    assert isinstance(first.meta["seed"], int)
+    again, w2 = run(first.meta["seed"])
+    assert again.step["batch"] == first.step["batch"]
+    assert all(np.array_equal(w1[k], w2[k]) for k in w1)
