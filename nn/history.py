@@ -64,7 +64,7 @@ class History:
         self.step["loss"].append(float(loss))
         self.step["lr"].append(float(lr))
         self.step["epoch"].append(int(epoch))
-        self.step["batch"].append([int(i) for i in np.asarray(batch).ravel()])
+        self.step["batch"].append(np.asarray(batch, dtype=np.int64).ravel().tolist())
         for name, value in (grad_norms or {}).items():
             column = self.grad_norms.setdefault(name, [])
             _pad(column, n)

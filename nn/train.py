@@ -209,7 +209,7 @@ class Trainer:
                                 "optimizer": type(optimizer).__name__,
                                 "model": type(model).__name__})
         self.epoch, self.stop_training = 0, False
-        self.param_names = [name for name, _ in model.named_parameters()]
+        self.named_params = list(model.named_parameters())  # refreshed each epoch
 
     # ----- one step ----------------------------------------------------------------------------
     def _lr(self) -> float:
@@ -248,12 +248,11 @@ class Trainer:
         if not np.isfinite(loss_value):
             raise self._diverged(step, "the loss", Xb, yb, lr)
         loss.backward()
-        norms = {name: _norm(p.grad) for name, p in zip(self.param_names,
-                                                        self.model.parameters())}
+        norms = {name: _norm(p.grad) for name, p in self.named_params}
         bad = [n for n, v in norms.items() if not np.isfinite(v)]
         if bad:
             raise self._diverged(step, f"the gradient of {bad[0]}", Xb, yb, lr)
-        params = self.model.parameters()
+        params = [p for _, p in self.named_params]
         snapshot = [np.array(p.data, copy=True) for p in params]
         self.optimizer.step()
         if not all(np.all(np.isfinite(p.data)) for p in params):
@@ -267,6 +266,7 @@ class Trainer:
     def run_epoch(self, bar: Progress) -> dict[str, float]:
         if hasattr(self.model, "train"):
             self.model.train()
+        self.named_params = list(self.model.named_parameters())
         total, count, metric_sums = 0.0, 0, dict.fromkeys(self.metrics, 0.0)
         for step, (Xb, yb) in enumerate(self.loader):
             loss_value, out = self.train_step(step, Xb, yb)
