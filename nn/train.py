@@ -9,6 +9,7 @@ gradient or the updated weights become nan/inf, the step is undone, the step is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -145,8 +146,9 @@ def _norm(g: Any) -> float:
     """Euclidean norm of a gradient (0 for None); inf only if the gradient holds nan/inf."""
     if g is None:
         return 0.0
-    with np.errstate(over="ignore"):
-        norm = float(np.linalg.norm(g))
+    flat = np.ravel(g)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
     if np.isfinite(norm) or not np.all(np.isfinite(g)):
         return norm
     scale = float(np.max(np.abs(g)))  # finite but huge: rescale to avoid overflow
@@ -162,6 +164,14 @@ def _first_nonfinite_op(root: Value) -> str | None:
             shapes = [p.shape for p in node.parents]
             return f"{node.op} produced nan/inf from finite inputs (operand shapes {shapes})"
     return None
+
+
+def _finite(x: Any) -> bool:
+    """True when x holds no nan/inf (a sum is cheaper than isfinite; overflow re-checks)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(float(np.sum(x))):
+            return True
+    return bool(np.all(np.isfinite(x)))
 
 
 def _as_loader(data: Any, batch_size: int, seed: Any, steps_per_epoch: int | None,
@@ -255,7 +265,7 @@ class Trainer:
         params = [p for _, p in self.named_params]
         snapshot = [np.array(p.data, copy=True) for p in params]
         self.optimizer.step()
-        if not all(np.all(np.isfinite(p.data)) for p in params):
+        if not all(_finite(p.data) for p in params):
             for p, old in zip(params, snapshot):
                 p.data = old
             raise self._diverged(step, "the updated weights", Xb, yb, lr)
