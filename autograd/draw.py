@@ -313,7 +313,9 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
             label = None
             if locals_ and parent.size == 1 and locals_[i] is not None:
                 wrt = parent.name or names.get(parent) or f"x{i}"
-                label = f"∂{name or 'out'}/∂{wrt} = {format_number(locals_[i], precision)}"
+                other = node._parents[1 - i] if node._op.name == "*" else None  # d(ab)/da = b
+                symbol = f"{other.name} = " if other is not None and other.name else ""
+                label = f"∂{name or 'out'}/∂{wrt} = {symbol}{format_number(locals_[i], precision)}"
             edges.append((ids[parent], op_id, label, shares[i] if shares else None))
     _add_edges(dot, edges)
     _add_summaries(dot, order, kept, ids, members)

@@ -129,8 +129,8 @@ def test_local_grad_labels_are_the_chain_rule_factors():
     t.name = "t"
     labels = [attrs for *_, attrs in edges(draw(t, show_local_grad=True).source)]
     text = " ".join(labels)
-    assert f"∂e/∂a = {b.data:.4f}" in text and f"∂e/∂b = {a.data:.4f}" in text
-    assert "∂d/∂c = 1.0000" in text and f"∂L/∂f = {d.data:.4f}" in text
+    assert f"∂e/∂a = b = {b.data:.4f}" in text and f"∂e/∂b = a = {a.data:.4f}" in text
+    assert "∂d/∂c = 1.0000" in text and f"∂L/∂f = d = {d.data:.4f}" in text
     tanh_local = float(re.search(r"∂t/∂L = ([^\"]+)", text).group(1))
     assert tanh_local == pytest.approx(1 - math.tanh(L.data) ** 2, rel=1e-4)
 
