@@ -1,13 +1,13 @@
 """Loss-curve and gradient diagnosis of a `History`, in plain language with the evidence.
 
 Behaviours named (the seed table's): ``oscillating`` (learning rate too big), ``diverging``,
-``slow`` (learning rate too small), ``plateau`` (underfitting: try a bigger model), ``nan``
-(anomalous values / exploding gradients), ``overfitting`` (validation loss rising while training
-loss falls), and gradient health: ``vanishing_gradients`` (early layers get tiny gradients, e.g.
-deep sigmoid nets), ``exploding_gradients``, ``dead_relu`` (hidden ReLU units that output 0 for
-every training sample, measured by `fit` after each epoch for MLP-like models). ``healthy`` when
-nothing is wrong. The curve rules work on the per-epoch mean training loss; the starting point is
-the first step's loss (the untrained model).
+``slow`` (learning rate too small), ``plateau`` (underfitting: try a bigger model), ``nan`` and
+``sharp_increase`` (anomalous values / exploding gradients), ``overfitting`` (validation loss
+rising while training loss falls), and gradient health: ``vanishing_gradients`` (early layers get
+tiny gradients, e.g. deep sigmoid nets), ``exploding_gradients``, ``dead_relu`` (hidden ReLU units
+that output 0 for every training sample, measured by `fit` after each epoch for MLP-like models).
+``healthy`` when nothing is wrong. The curve rules work on the per-epoch mean training loss;
+the starting point is the first step's loss (the untrained model).
 """
 
 from __future__ import annotations
@@ -128,6 +128,27 @@ def _nan_findings(history: Any) -> list[Finding]:
         f"lower the learning rate, clip gradients, check inputs for nan/inf; {LR_FIND}.")]
 
 
+def _spike_findings(history: Any) -> list[Finding]:
+    """A step whose loss jumps above 10x the median of the 10 steps before it (and by more
+    than a tenth of the starting loss, so tiny losses near zero do not count)."""
+    steps = np.asarray(history.step["loss"], dtype=np.float64)
+    if len(steps) == 0:
+        return []
+    start = abs(float(steps[0]))
+    for i in range(5, len(steps)):
+        before = float(np.median(steps[max(0, i - 10):i]))
+        if steps[i] > 10.0 * before and steps[i] - before > 0.1 * start:
+            return [Finding(
+                "sharp_increase", "The loss jumped suddenly: anomalous values in a batch or "
+                "exploding gradients.",
+                {"step": i + 1, "epoch": int(history.step["epoch"][i]) + 1,
+                 "loss": float(steps[i]), "median_before": before,
+                 "batch_indices": history.step["batch"][i][:10]},
+                "inspect that batch for outliers, lower the learning rate or clip gradients; "
+                "run under autograd.detect_anomaly() to find the op.")]
+    return []
+
+
 def _overfitting(history: Any) -> list[Finding]:
     val = np.asarray(history.epoch.get("val_loss", []), dtype=np.float64)
     train = np.asarray(history.epoch["loss"], dtype=np.float64)
@@ -195,7 +216,7 @@ def diagnose(history: Any, verbose: bool = True) -> list[Finding]:
     """Findings for `history` (a `History`); prints them when `verbose`."""
     findings = _nan_findings(history)
     if not findings:
-        findings = _curve_findings(history) + _overfitting(history)
+        findings = _spike_findings(history) + _curve_findings(history) + _overfitting(history)
     findings += _gradient_findings(history)
     if not findings:
         findings = [Finding("healthy", "The loss falls and settles; validation follows "

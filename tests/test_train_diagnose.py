@@ -36,6 +36,7 @@ SYNTHETIC = {
     "slow": curve_history(1.0 - 0.004 * EPOCHS),
     "plateau": curve_history(0.69 + 0.002 * np.sin(EPOCHS) + 0.05 * np.exp(-EPOCHS)),
     "overfitting": curve_history(np.exp(-EPOCHS / 5), val=0.3 + 0.002 * (EPOCHS - 10) ** 2),
+    "sharp_increase": curve_history(np.exp(-EPOCHS / 5) * np.where(EPOCHS == 20, 50.0, 1.0)),
     "vanishing_gradients": curve_history(
         np.exp(-EPOCHS / 5), grads={"l0.weight": 1e-7 * np.ones(30), "l1.weight": np.ones(30),
                                     "l2.weight": np.ones(30)}),
