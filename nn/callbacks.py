@@ -87,7 +87,8 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Write a full checkpoint (model, optimizer, history, RNG states) after each epoch, or only
     when `monitor` improves (``save_best_only``). Writes are atomic. ``{epoch}`` in `path` is
-    replaced by the 1-based epoch number. Resume with ``fit(..., resume_from=path)``."""
+    replaced by the 1-based epoch number. Resume with ``fit(..., resume_from=path)``; callback
+    state (e.g. EarlyStopping's patience counter) is not part of the checkpoint."""
 
     def __init__(self, path: str | os.PathLike, monitor: str = "val_loss",
                  save_best_only: bool = False, mode: str = "min") -> None:
