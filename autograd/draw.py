@@ -287,7 +287,8 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
         kind = _kind(node)
         name = node.name or names.get(node)
         fields = _fields(node, name, steps.get(node), grads, show_data, show_grad, precision)
-        attrs = {"style": "filled", "fillcolor": COLOURS[kind], "tooltip": f"{kind} {name or ''}"}
+        tip = f"{kind} {name}" if name else kind
+        attrs = {"style": "filled", "fillcolor": COLOURS[kind], "tooltip": tip}
         if node in gaps:
             failed = gaps[node] > 0
             fields.append("gradcheck ✗" if failed else "gradcheck ✓")
