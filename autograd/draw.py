@@ -25,6 +25,7 @@ import numpy as np
 
 from .backward import backward_order, gradients
 from .gradcheck import check_leaves
+from .mode import detect_anomaly
 from .primitive import Constant, unbroadcast
 from .value import Value
 
@@ -185,7 +186,8 @@ def _display_grads(root: Value, nodes: list[Value]) -> dict[Value, Any]:
     grads = {n: n.grad for n in leaves}
     inner = [n for n in nodes if n._op is not None and n.requires_grad]
     if inner and root.size == 1 and root.requires_grad:
-        grads.update(zip(inner, gradients(root, inner)))
+        with detect_anomaly(False), np.errstate(all="ignore"):  # draw the trouble, don't raise
+            grads.update(zip(inner, gradients(root, inner)))
     return grads
 
 
@@ -362,11 +364,8 @@ def _add_edges(dot, edges: list[tuple]) -> None:
 
 
 def _kind(node: Value) -> str:
-    if node._op is not None:
-        return "intermediate"
-    if node.requires_grad:
-        return "parameter"
-    return "constant" if isinstance(node, Constant) else "input"
+    return ("intermediate" if node._op is not None else "parameter" if node.requires_grad
+            else "constant" if isinstance(node, Constant) else "input")
 
 
 def _add_summaries(dot, order: list[Value], kept: set, ids: dict, members: dict) -> None:

@@ -182,6 +182,19 @@ def test_first_nonfinite_gradient_is_highlighted():
     assert "⚠" not in label_of(src, "y")
 
 
+def test_drawing_inside_detect_anomaly_shows_the_trouble_instead_of_raising():
+    from autograd import detect_anomaly
+
+    x = Value(0.0, name="x")
+    y = x.sqrt() * 2.0
+    y.name = "y"
+    with np.errstate(all="ignore"):
+        y.backward()
+    with detect_anomaly():
+        src = draw(y).source
+    assert "first nan/inf in gradient" in label_of(src, "x")
+
+
 def test_check_marks_leaves_whose_engine_gradient_disagrees():
     bad_square = primitive("bad_square")(lambda x: x * x)
     bad_square.defvjp(lambda g, out, x: (g * x,))  # wrong: misses the factor 2
