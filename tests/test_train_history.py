@@ -131,3 +131,20 @@ def test_live_plot_redraws_in_place_in_jupyter(history, monkeypatch):
     live.enabled = True
     live.update(history)
     assert calls[0] == ("clear", True) and calls[1][0] == "show"
+
+
+def test_cross_validate_fold_is_train_on_the_rest_scaled_by_its_own_statistics():
+    from nn.data import KFold
+    from nn.train import evaluate
+
+    cv = cross_validate(_make_model, X, Y, k=4, loss=cross_entropy,
+                        make_optimizer=_make_optimizer, epochs=2, batch_size=16, seed=2,
+                        scaler=StandardScaler)
+    train, val = list(KFold(4, seed=2).split(X))[1]
+    mu, sd = X[train].mean(0), X[train].std(0)  # scaling written out, from the training part
+    model = _make_model()
+    fit(model, cross_entropy, _make_optimizer(model.parameters()), ((X[train] - mu) / sd,
+        Y[train]), epochs=2, batch_size=16, progress=False, seed=3)
+    expected = evaluate(model, cross_entropy, (X[val] - mu) / sd, Y[val])
+    assert np.isclose(cv.scores["val_loss"][1], expected["loss"], rtol=1e-12)
+    assert cv.scores["val_accuracy"][1] == expected["accuracy"]
