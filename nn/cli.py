@@ -338,9 +338,16 @@ def main(argv: list[str] | None = None) -> int:
     except CLIError as exc:
         print(f"netgrad: error: {exc}", file=sys.stderr)
         return 2
-    except (OSError, ValueError, ImportError, FloatingPointError) as exc:
+    except (OSError, ValueError, ImportError, FloatingPointError, RuntimeError) as exc:
+        # expected failures (missing files, bad data, no Graphviz, diverged training)
         message = str(exc) or type(exc).__name__
         print(f"netgrad: error: {message.splitlines()[0]}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("NETGRAD_DEBUG"):
+            raise
+        print(f"netgrad: error: internal error ({type(exc).__name__}: {exc}); set "
+              "NETGRAD_DEBUG=1 to see the traceback", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("netgrad: interrupted", file=sys.stderr)

@@ -158,3 +158,28 @@ def test_train_on_mnist_idx_files(capsys, tmp_path):
                          "--out", str(tmp_path / "o"), "--quiet")
     assert code == 0, err
     assert "40 train / 0 validation / 10 test" in out
+
+
+def test_unexpected_failures_are_one_line_unless_debugging(capsys, monkeypatch):
+    import nn.cli
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(nn.cli, "build_parser", _parser_with(nn.cli, broken))
+    code, _, err = run(capsys, "draw", "m.npz")
+    assert_one_error_line(code, err, "internal error (KeyError", "NETGRAD_DEBUG=1")
+    monkeypatch.setenv("NETGRAD_DEBUG", "1")
+    with pytest.raises(KeyError):
+        main(["draw", "m.npz"])
+
+
+def _parser_with(cli, run_fn):
+    original = cli.build_parser
+
+    def build():
+        parser = original()
+        parser._subparsers._group_actions[0].choices["draw"].set_defaults(run=run_fn)
+        return parser
+
+    return build
