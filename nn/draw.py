@@ -46,7 +46,10 @@ def _activation_name(act: Any) -> str | None:
         return None
     if isinstance(act, str):
         return act
-    return getattr(act, "__name__", None) or type(act).__name__.lower()
+    for attr in ("name", "__name__"):  # an engine op (.name), a function, or a module class
+        if isinstance(getattr(act, attr, None), str):
+            return getattr(act, attr)
+    return type(act).__name__.lower()
 
 
 def _has_parameters(module: Any) -> bool:
@@ -86,8 +89,9 @@ def network_layers(model: Any) -> list[DenseLayer]:
         dense = _dense(module)
         if dense is not None:
             layers.append(dense)
-        elif layers and not _has_parameters(module):  # an activation module after a layer
-            layers[-1].activation = _activation_name(module)
+        elif layers and not _has_parameters(module):  # activation/dropout after a layer
+            names = [layers[-1].activation, _activation_name(module)]
+            layers[-1].activation = ", ".join(n for n in names if n)
         else:
             raise TypeError(f"draw_network: cannot draw layer {type(module).__name__} inside "
                             f"{type(model).__name__}; expected an {SUPPORTED}")
