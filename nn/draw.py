@@ -132,6 +132,8 @@ def draw_network(model: Any, *, max_neurons: int = 10, show_bias: bool = True,
     sizes = [layers[0].weight.shape[1]] + [layer.weight.shape[0] for layer in layers]
     dot = new_diagram("network", rankdir, splines="line", outputorder="edgesfirst")
     dot.engine = "neato"  # every neuron is pinned to its place in its column
+    dot.attr(label="weights: blue positive, red negative, wider = larger |w|; b = bias",
+             labelloc="b", fontsize="10", fontcolor="#555555")
     dot.attr("node", shape="circle", style="filled", fixedsize="true", width="0.62",
              fontsize="9")
     columns = [_shown(n, max_neurons) for n in sizes]
