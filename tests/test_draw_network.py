@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("graphviz")
-layers = pytest.importorskip("nn.layers")
 
+from autograd import Value  # noqa: E402
 from autograd.draw import GraphvizMissingError  # noqa: E402
 from nn.draw import draw_network, main, render_model_file  # noqa: E402
 
@@ -33,9 +33,31 @@ def neurons(source: str) -> dict[str, str]:
     return {k: lab for k, (lab, attrs) in nodes(source).items() if not k.startswith("title")}
 
 
+class StandInLinear:
+    """Just the attributes draw_network reads, so the picture logic is tested on its own."""
+
+    def __init__(self, nin, nout, rng):
+        self.weight = Value(rng.standard_normal((nout, nin)))
+        self.bias = Value(rng.standard_normal(nout) * 0.1)
+
+    def parameters(self):
+        return [self.weight, self.bias]
+
+
+class StandInMLP:
+    def __init__(self, sizes, seed=0, activation="tanh"):
+        rng = np.random.default_rng(seed)
+        self.layers = [StandInLinear(a, b, rng) for a, b in zip(sizes, sizes[1:])]
+        self.activation, self.output_activation = activation, None
+
+
+@pytest.fixture
+def layers():
+    return pytest.importorskip("nn.layers")
+
+
 def mlp(sizes, seed=0, activation="tanh"):
-    return layers.MLP(sizes[0], sizes[1:], activation=activation,
-                      rng=np.random.default_rng(seed))
+    return StandInMLP(sizes, seed, activation)
 
 
 def test_small_mlp_has_one_circle_per_neuron_and_one_edge_per_weight():
@@ -78,7 +100,18 @@ def test_wide_network_collapses_and_renders_fast(tmp_path):
     assert len(svg.findall(".//{*}g[@class='node']")) == len(drawn) + 3
 
 
-def test_sequential_neuron_and_perceptron_are_drawn():
+def test_real_mlp_matches_its_weights(layers):
+    model = layers.MLP(2, [3, 1], activation="tanh", rng=np.random.default_rng(0))
+    src = draw_network(model).source
+    assert len(neurons(src)) == 6 and len(edges(src)) == 9
+    weight = np.asarray(model.layers[0].weight.data)
+    for tail, head, attrs in edges(src):
+        if tail.startswith("c0_"):
+            w = weight[int(head.split("_")[1]), int(tail.split("_")[1])]
+            assert float(re.search(r'w = ([^"]+)', attrs).group(1)) == pytest.approx(w, rel=1e-5)
+
+
+def test_sequential_neuron_and_perceptron_are_drawn(layers):
     rng = np.random.default_rng(2)
     seq = layers.Sequential(layers.Linear(3, 4, rng=rng), layers.Linear(4, 2, rng=rng))
     src = draw_network(seq).source
@@ -93,6 +126,33 @@ def test_sequential_neuron_and_perceptron_are_drawn():
     perceptron = layers.Perceptron(4, rng=rng)
     src = draw_network(perceptron).source
     assert len(neurons(src)) == 4 + 1 and len(edges(src)) == 4
+
+
+class Tanh:
+    def parameters(self):
+        return []
+
+
+class Dropout(Tanh):
+    pass
+
+
+def test_neuron_perceptron_and_sequential_shapes_with_stand_ins():
+    rng = np.random.default_rng(3)
+    neuron = type("Neuron", (), {})()
+    neuron.w, neuron.b = [Value(0.5), Value(-0.25), Value(2.0)], Value(0.3)
+    src = draw_network(neuron).source
+    assert len(neurons(src)) == 3 + 1 and len(edges(src)) == 3
+    assert sorted(re.findall(r'w = ([^"]+)', src)) == ["-0.25", "0.5", "2"]
+    assert neurons(src)["c1_0"] == "y1\\nb 0.30"
+    perceptron = type("Perceptron", (), {})()
+    perceptron.weight, perceptron.bias = Value(np.array([1.0, -1.0])), Value(0.0)
+    assert len(edges(draw_network(perceptron).source)) == 2
+    seq = type("Sequential", (), {})()
+    seq.layers = [StandInLinear(3, 4, rng), Tanh(), Dropout(), StandInLinear(4, 2, rng)]
+    src = draw_network(seq).source
+    assert len(neurons(src)) == 3 + 4 + 2 and len(edges(src)) == 3 * 4 + 4 * 2
+    assert 'label="hidden 1\\n4 tanh, dropout"' in src
 
 
 def test_unsupported_models_raise_in_the_users_terms():
@@ -115,28 +175,30 @@ def test_missing_dot_is_one_clear_error(tmp_path, monkeypatch):
     assert "digraph" in diagram.source
 
 
-def saved_model(tmp_path):
+def saved_model(tmp_path, layers):
     path = tmp_path / "model.npz"
-    mlp([3, 4, 2]).save(path)
+    layers.MLP(3, [4, 2], rng=np.random.default_rng(0)).save(path)
     return path
 
 
-def test_render_model_file_and_cli(tmp_path, capsys):
-    model_path = saved_model(tmp_path)
-    out = render_model_file(model_path, tmp_path / "a.svg")
-    ET.parse(out)
-    assert main([str(model_path), "-o", str(tmp_path / "b.svg")]) == 0
-    assert ET.parse(tmp_path / "b.svg").getroot().tag.endswith("svg")
+def test_missing_model_file_is_one_error_line(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         render_model_file(tmp_path / "missing.npz", tmp_path / "c.svg")
-    capsys.readouterr()
     assert main([str(tmp_path / "missing.npz")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.npz" in err and "Traceback" not in err
 
 
-def test_python_dash_m_entry_point(tmp_path):
-    model_path = saved_model(tmp_path)
+def test_render_model_file_and_cli(tmp_path, layers):
+    model_path = saved_model(tmp_path, layers)
+    out = render_model_file(model_path, tmp_path / "a.svg")
+    ET.parse(out)
+    assert main([str(model_path), "-o", str(tmp_path / "b.svg")]) == 0
+    assert ET.parse(tmp_path / "b.svg").getroot().tag.endswith("svg")
+
+
+def test_python_dash_m_entry_point(tmp_path, layers):
+    model_path = saved_model(tmp_path, layers)
     bad = subprocess.run([sys.executable, "-m", "nn.draw", str(tmp_path / "nope.npz")],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and "nope.npz" in bad.stderr
