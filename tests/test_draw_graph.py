@@ -252,6 +252,9 @@ def test_model_names_parameters_and_clusters_one_box_per_module():
     h = affine(x, model.layers[0].weight, model.layers[0].bias).tanh()
     loss = (affine(h, model.layers[1].weight, model.layers[1].bias) ** 2).sum()
     src = draw(loss, model=model, cluster_modules=True).source
+    # values x W0 b0 affine tanh W1 b1 affine ** sum; ops affine tanh affine ** sum
+    assert len(nodes(src)) == 10 + 5
+    assert len(edges(src)) == (3 + 1) + (1 + 1) + (3 + 1) + (1 + 1) + (1 + 1)
     for name in ("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"):
         assert f"{{ {name} |" in src
     assert src.count("subgraph cluster_") == 2
@@ -352,3 +355,16 @@ def test_missing_graphviz_package_names_the_extra(monkeypatch):
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_real_mlp_loss_is_boxed_per_layer():
+    layers = pytest.importorskip("nn.layers")
+    model = layers.MLP(2, [3, 1], activation="tanh", rng=np.random.default_rng(0))
+    x = Value(np.array([[0.5, -1.0], [1.0, 2.0]]), requires_grad=False)
+    loss = ((model(x) - 1.0) ** 2).mean()
+    loss.backward()
+    src = draw(loss, model=model, cluster_modules=True).source
+    assert src.count("subgraph cluster_") == 2
+    for name, param in model.named_parameters():
+        label = label_of(src, name)
+        assert f"shape {param.shape}" in label and "grad —" not in label
