@@ -43,7 +43,16 @@ def interleaved_medians(contenders: dict[str, Callable[[], object]], repeats: in
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux ru_maxrss is in KiB)."""
+    """Peak resident memory of this process so far, in MB.
+
+    Linux: VmHWM (ru_maxrss would carry a parent's peak across fork + exec)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
