@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .io import load_tree, save_tree
+
 __all__ = ["find_generators", "load_checkpoint", "read_checkpoint", "save_checkpoint"]
 
 FORMAT = "netgrad-checkpoint-1"
@@ -44,17 +46,8 @@ def find_generators(obj: Any, prefix: str = "", seen: set | None = None) -> dict
     return found
 
 
-def _tree_io():
-    try:
-        from .io import load_tree, save_tree
-    except ImportError:  # nn.io not there yet: the local pickle-free fallback below
-        return _save_tree, _load_tree
-    return save_tree, load_tree
-
-
 def save_checkpoint(path: str | os.PathLike, trainer: Any) -> Path:
     """Write `trainer`'s full state to `path` (atomic); returns the path."""
-    save_tree, _ = _tree_io()
     tree = {
         "format": FORMAT,
         "epochs_done": int(trainer.epoch),
@@ -76,7 +69,6 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
-    _, load_tree = _tree_io()
     tree = load_tree(path)
     if not isinstance(tree, dict) or tree.get("format") != FORMAT:
         raise ValueError(f"{str(path)!r} is not a netgrad training checkpoint")
@@ -100,46 +92,3 @@ def load_checkpoint(path: str | os.PathLike, trainer: Any) -> None:
         if key in rngs:
             rngs[key].bit_generator.state = state
     trainer.epoch = int(tree["epochs_done"])
-
-
-# ----- fallback pickle-free tree storage (used only while nn.io is absent) --------------------
-def _encode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if isinstance(node, dict):
-        if all(isinstance(k, str) for k in node):
-            return {k: _encode(v, arrays) for k, v in node.items()}
-        return {"__items__": [[k, _encode(v, arrays)] for k, v in node.items()]}
-    if isinstance(node, (list, tuple)):
-        return [_encode(v, arrays) for v in node]
-    if isinstance(node, np.ndarray) or isinstance(node, np.generic):
-        key = f"a{len(arrays)}"
-        arrays[key] = np.asarray(node)
-        return {"__array__": key}
-    return node
-
-
-def _decode(node: Any, arrays: Any) -> Any:
-    if isinstance(node, dict):
-        if "__array__" in node:
-            return arrays[node["__array__"]]
-        if "__items__" in node:
-            return {k: _decode(v, arrays) for k, v in node["__items__"]}
-        return {k: _decode(v, arrays) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_decode(v, arrays) for v in node]
-    return node
-
-
-def _save_tree(path: Path, tree: Any) -> None:
-    from .history import _atomic_write
-
-    arrays: dict[str, np.ndarray] = {}
-    skeleton = json.dumps(_encode(tree, arrays))
-    _atomic_write(Path(path), lambda f: np.savez(f, __tree__=np.array(skeleton), **arrays))
-
-
-def _load_tree(path: Path) -> Any:
-    with np.load(path, allow_pickle=False) as z:
-        if "__tree__" not in z.files:
-            raise ValueError(f"{str(path)!r} is not a saved tree")
-        arrays = {k: z[k] for k in z.files}
-        return _decode(json.loads(str(arrays.pop("__tree__"))), arrays)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .io import atomic_write
+
 __all__ = ["CLIError", "main"]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adam", "adamw", "rmsprop")
@@ -137,20 +139,6 @@ def _output_folder(out: str) -> Path:
     return folder
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def neuron_graph():
     """The seed's single neuron, ``sigmoid(x1*w1 + x2*w2 + b)``, after backward, as a diagram."""
     from autograd import Value
@@ -214,8 +202,9 @@ def _write_outputs(model: Any, history: Any, out: Path) -> None:
     model.save(out / "model.npz")
     history.save(out / "history.npz")
     history.plot(out / "loss_curve.png")
-    _write_atomic(out / "network.svg", draw_network(model).pipe(format="svg"))
-    _write_atomic(out / "neuron_graph.svg", neuron_graph().pipe(format="svg"))
+    network, graph = draw_network(model).pipe(format="svg"), neuron_graph().pipe(format="svg")
+    atomic_write(out / "network.svg", lambda f: f.write(network))
+    atomic_write(out / "neuron_graph.svg", lambda f: f.write(graph))
     print(f"wrote {out}/: model.npz, history.npz, loss_curve.png, network.svg, neuron_graph.svg")
 
 

@@ -12,27 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .io import atomic_write
+
 __all__ = ["History", "LivePlot"]
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(file)`` on a temp file next to `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _pad(column: list, length: int) -> None:
@@ -118,9 +105,9 @@ class History:
         path = Path(path)
         if path.suffix == ".json":
             text = json.dumps(self.to_dict(), allow_nan=True).encode()
-            _atomic_write(path, lambda f: f.write(text))
+            atomic_write(path, lambda f: f.write(text))
         elif path.suffix == ".npz":
-            _atomic_write(path, lambda f: np.savez(f, **self._arrays()))
+            atomic_write(path, lambda f: np.savez(f, **self._arrays()))
         else:
             raise ValueError(f"History.save: use a .json or .npz path, got {str(path)!r}")
         return path
@@ -198,7 +185,7 @@ class History:
             axes[0, 1].legend()
         fig.tight_layout()
         if path is not None:
-            _atomic_write(Path(path), lambda f: fig.savefig(f, format="png"))
+            atomic_write(Path(path), lambda f: fig.savefig(f, format="png"))
         return fig
 
 

@@ -34,7 +34,8 @@ class LRFindResult:
         """Loss against learning rate (log x axis); returns the Figure, saves PNG at `path`."""
         from pathlib import Path
 
-        from .history import _atomic_write, _pyplot
+        from .history import _pyplot
+        from .io import atomic_write
 
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -47,7 +48,7 @@ class LRFindResult:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            _atomic_write(Path(path), lambda f: fig.savefig(f, format="png"))
+            atomic_write(Path(path), lambda f: fig.savefig(f, format="png"))
         return fig
 
 
