@@ -162,35 +162,78 @@ def raw(x: Any) -> Any:
 
 
 # ------------------------------------------------------------------- anomaly checks
+# Only the error path below is allowed to be slow; the checks themselves are one
+# isfinite-reduction per array. Nothing here may assume that an input's shape fits the
+# output's (matmul, reductions, reshape, indexing and concat all change shapes).
 def _nonfinite(x: Any) -> bool:
     return not np.all(np.isfinite(raw(x)))
 
 
+def _first_bad(x: Any) -> tuple[int, ...]:
+    """Index of the first nan/inf in ``x`` (``()`` for a scalar)."""
+    x = np.asarray(raw(x))
+    if not x.ndim:
+        return ()
+    return tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+
+
+def _at(data: Any, shape: tuple[int, ...], index: tuple[int, ...]) -> str:
+    """What ``data`` holds at ``index`` of an array of ``shape``: its value there when its
+    shape broadcasts to ``shape``, otherwise a summary (the index means nothing for it)."""
+    data = np.asarray(raw(data))
+    try:
+        fits = np.broadcast_shapes(data.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if fits:
+        return f"holds {float(np.broadcast_to(data, shape)[index]):.6g}"
+    if not data.size:
+        return "is empty"
+    if not np.all(np.isfinite(data)):
+        return f"holds {_describe(data)} at index {_first_bad(data)}"
+    return f"is finite, largest |value| {float(np.max(np.abs(data))):.6g}"
+
+
 def check_finite_forward(op: Primitive, parents: tuple[Value, ...], out: Any) -> None:
-    """Under detect_anomaly: raise if ``op`` turned finite inputs into nan/inf."""
+    """Under detect_anomaly: raise if ``op`` turned finite inputs into nan/inf.
+
+    The message names the op, the output's shape and first bad index, and for each input
+    its shape and its value at that index (or, when its shape does not broadcast to the
+    output's, its largest magnitude: the usual cause of an overflow).
+    """
     if not _nonfinite(out) or any(_nonfinite(p.data) for p in parents):
         return
-    bad = np.argwhere(~np.isfinite(np.asarray(out)))[0] if np.ndim(out) else ()
-    where = f" at index {tuple(int(i) for i in bad)}" if len(bad) else ""
-    culprits = []
-    for i, p in enumerate(parents):
-        held = np.broadcast_to(np.asarray(p.data), np.shape(out))[tuple(bad)]
-        culprits.append(f"input {i} (shape {p.shape}) holds {float(held):.6g}")
+    shape = np.shape(out)
+    bad = _first_bad(out)
+    where = f" at index {bad}" if bad else ""
+    inputs = [f"input {i} (shape {p.shape}) {_at(p.data, shape, bad)}"
+              for i, p in enumerate(parents)]
     raise AnomalyError(
-        f"{op.name} produced {_describe(out)}{where} from finite inputs: {'; '.join(culprits)}"
+        f"{op.name} produced {_describe(out)}{where} of its output (shape {shape}) from "
+        f"finite inputs of shapes {', '.join(str(p.shape) for p in parents)}: "
+        f"{'; '.join(inputs)}"
     )
 
 
 def check_finite_backward(op: Primitive, parents, g: Any, grads: tuple) -> None:
-    """Under detect_anomaly: raise if the VJP of ``op`` made a nan/inf gradient."""
+    """Under detect_anomaly: raise if the VJP of ``op`` made a nan/inf gradient out of a
+    finite incoming gradient ``g`` (names the op, the input, all shapes and the bad entry)."""
     if _nonfinite(g):
         return
     for i, (p, pg) in enumerate(zip(parents, grads)):
-        if pg is not None and _nonfinite(pg):
-            raise AnomalyError(
-                f"backward of {op.name} produced {_describe(pg)} in the gradient of input {i} "
-                f"(shape {p.shape}; operand shapes {[q.shape for q in parents]})"
-            )
+        if pg is None or not _nonfinite(pg):
+            continue
+        shape = np.shape(raw(pg))
+        bad = _first_bad(pg)
+        where = f" at index {bad}" if bad else ""
+        held = [f"input {k} (shape {q.shape}) {_at(q.data, shape, bad)}"
+                for k, q in enumerate(parents)]
+        raise AnomalyError(
+            f"backward of {op.name} produced {_describe(pg)} in the gradient of input {i} "
+            f"(shape {p.shape}){where} from a finite incoming gradient of shape "
+            f"{np.shape(raw(g))}; operand shapes {[q.shape for q in parents]}: "
+            f"{'; '.join(held)}"
+        )
 
 
 def _describe(x: Any) -> str:

@@ -110,3 +110,90 @@ def test_detect_anomaly_does_not_blame_ops_that_only_propagate():
     with ag.detect_anomaly():
         (bad * 2.0).sum()  # nan came in, so * is not the culprit
     assert not ag.mode.MODE.anomaly  # restored on exit
+
+
+# Ops whose output shape differs from (and does not broadcast with) an input's: the anomaly
+# report must name the op and the shapes instead of failing to index the inputs.
+BIG = 1e200
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fn, words", [
+    (lambda: ag.affine(Value(np.full((4, 3), BIG)), Value(np.full((2, 3), BIG)),
+                       Value(np.ones(2))),
+     r"affine produced inf at index \(0, 0\) of its output \(shape \(4, 2\)\) from finite "
+     r"inputs of shapes \(4, 3\), \(2, 3\), \(2,\): input 0 \(shape \(4, 3\)\) is finite, "
+     r"largest \|value\| 1e\+200; .*input 2 \(shape \(2,\)\) holds 1"),
+    (lambda: Value(np.full((4, 3), BIG)) @ Value(np.full((3, 2), -BIG)),
+     r"@ produced inf .*shape \(4, 2\).*shapes \(4, 3\), \(3, 2\)"),
+    (lambda: Value(np.full(3, BIG)) @ Value(np.full(3, BIG)),
+     r"@ produced inf of its output \(shape \(\)\) from finite inputs of shapes \(3,\), \(3,\)"),
+    (lambda: Value(np.full((4, 3), 1e308)).sum(axis=1),
+     r"sum produced inf at index \(0,\) of its output \(shape \(4,\)\).*shapes \(4, 3\)"),
+    (lambda: Value(np.full((4, 3), 1e308)).mean(),
+     r"mean produced inf of its output \(shape \(\)\).*largest \|value\| 1e\+308"),
+    (lambda: ag.softmax_cross_entropy(Value(np.array([[1e308, -1e308]])), np.array([1])),
+     r"softmax_cross_entropy produced inf .*shape \(1,\).*shapes \(1, 2\)"),
+])
+def test_detect_anomaly_reports_ops_that_change_shape(fn, words):
+    with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match=words):
+        fn()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("reshape_like", [
+    lambda v: v.reshape(2, 6),
+    lambda v: v[1:, 0],
+    lambda v: v[np.array([0, 0, 2])],
+    lambda v: ag.concat([v, Value(np.ones((1, 3)))]),
+])
+def test_detect_anomaly_through_reshape_getitem_concat(reshape_like):
+    # These ops cannot make nan/inf out of finite numbers: they only move them. An overflow
+    # before them is blamed on its op, and a bad value they pass on is not blamed on them.
+    x = Value(np.full((4, 3), BIG))
+    with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match=r"^\* produced inf"):
+        reshape_like(x * x)
+    with np.errstate(all="ignore"):
+        bad = x * x
+    with ag.detect_anomaly():
+        moved = reshape_like(bad)
+    assert not np.all(np.isfinite(moved.data))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("change_shape", [
+    lambda x: x.reshape(1, -1) * 1e300,
+    lambda x: x[:1] * 1e300,
+    lambda x: ag.concat([x, x]).sum() * 1e300,
+])
+def test_detect_anomaly_report_of_a_custom_shape_changing_op(change_shape):
+    # A user-defined op whose output shape has nothing to do with its input's.
+    @ag.primitive("blow_up")
+    def blow_up(x):
+        return np.asarray(change_shape(x) * 1e300)
+
+    x = Value(np.array([2.0, 3.0]))
+    with ag.detect_anomaly(), pytest.raises(
+        ag.AnomalyError, match=r"blow_up produced inf.*input 0 \(shape \(2,\)\)"
+    ):
+        blow_up(x)
+
+
+def test_detect_anomaly_in_backward_of_matmul_names_shapes():
+    a, b = Value(np.ones((4, 3))), Value(np.full((3, 2), BIG))
+    y = a @ b
+    message = (r"backward of @ produced inf in the gradient of input 0 \(shape \(4, 3\)\) "
+               r"at index \(0, 0\) from a finite incoming gradient of shape \(4, 2\); "
+               r"operand shapes \[\(4, 3\), \(3, 2\)\]")
+    with ag.detect_anomaly(), np.errstate(all="ignore"), pytest.raises(ag.AnomalyError,
+                                                                       match=message):
+        y.backward(np.full((4, 2), BIG))
+
+
+def test_detect_anomaly_in_backward_below_a_reduction():
+    x = Value(np.zeros((2, 3)))
+    y = x.sum(axis=1).sqrt().sum()  # finite forward; d sqrt(s)/ds = inf at s = 0
+    with ag.detect_anomaly(), np.errstate(all="ignore"), pytest.raises(
+        ag.AnomalyError, match=r"backward of sqrt produced inf .*\(shape \(2,\)\).*holds 0"
+    ):
+        y.backward()
