@@ -5,12 +5,16 @@
 >>> y = (a * b + a).tanh()
 >>> y.backward()
 >>> a.grad, b.grad
+
+``autograd.draw`` is the diagram function; its module (``GraphvizMissingError``,
+``format_number``, ...) is imported as ``from autograd.draw import ...``.
 """
 
 from .value import Value  # first: the op modules need the class defined
 
 # isort: split
 from .backward import backward_order, gradients
+from .draw import draw  # imports graphviz only when a diagram is made
 from .errors import AnomalyError, GradcheckError, ShapeError
 from .functional import grad, hvp, value_and_grad
 from .gradcheck import check_leaves, gradcheck
@@ -55,8 +59,8 @@ from .primitive import Primitive, primitive, unbroadcast
 __all__ = [
     "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs", "affine",
     "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos", "detect_anomaly",
-    "enable_grad", "exp", "expand_dims", "grad", "gc_paused", "gradcheck", "gradients", "hvp",
-    "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "draw", "enable_grad", "exp", "expand_dims", "gc_paused", "grad", "gradcheck", "gradients",
+    "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
     "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum",
     "swapaxes", "tanh", "transpose", "unbroadcast", "value_and_grad", "where",

@@ -1,8 +1,10 @@
 """Computation-graph diagrams: DOT structure, labels against closed forms, teaching views,
 trouble markers, collapsing, real rendering with `dot`, and a missing Graphviz."""
 
+import importlib
 import math
 import re
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -12,9 +14,12 @@ import pytest
 
 pytest.importorskip("graphviz")
 
-import autograd.draw as draw_module  # noqa: E402
+import autograd  # noqa: E402
 from autograd import Value, primitive  # noqa: E402
 from autograd.draw import GraphvizMissingError, draw, repr_mimebundle  # noqa: E402
+
+# `autograd.draw` is the function (exported by the package); the module behind it:
+draw_module = importlib.import_module("autograd.draw")
 
 ID = r'("[^"]+"|\w+)'
 NODE = re.compile(rf'^\t+{ID} \[label=("(?:[^"\\]|\\.)*"|\S+)(.*)\]$')
@@ -368,3 +373,12 @@ def test_real_mlp_loss_is_boxed_per_layer():
     for name, param in model.named_parameters():
         label = label_of(src, name)
         assert f"shape {param.shape}" in label and "grad —" not in label
+
+
+def test_package_exports_draw_without_importing_graphviz():
+    assert autograd.draw is draw and "draw" in autograd.__all__
+    code = ("import sys, autograd; assert callable(autograd.draw); "
+            "print('graphviz' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"  # graphviz loads on the first diagram only
