@@ -27,7 +27,8 @@ class Parameter(Value):
     __slots__ = ()
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        data = getattr(data, "data", data)
+        if isinstance(data, Value):
+            data = data.data
         if np.ndim(data) == 0:
             data = float(data)
         else:
@@ -88,13 +89,21 @@ class Module:
         return (module for _, module in self.named_modules())
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter once, with its dotted path (``layers.0.weight``)."""
-        seen = set()
-        for path, module in self.named_modules(prefix):
-            for name, value in _members(module):
-                if isinstance(value, Parameter) and id(value) not in seen:
-                    seen.add(id(value))
-                    yield (f"{path}.{name}" if path else name), value
+        """Every parameter once, with its dotted path (``layers.0.weight``), in the order the
+        attributes were set (depth first)."""
+        stack, seen = [(prefix, self)], set()
+        while stack:
+            path, item = stack.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, Parameter):
+                yield path, item
+                continue
+            members = [(f"{path}.{name}" if path else name, value)
+                       for name, value in _members(item)
+                       if isinstance(value, (Parameter, Module))]
+            stack.extend(reversed(members))
 
     def parameters(self) -> list[Parameter]:
         """The trainable leaves, in a fixed order (what optimizers take)."""

@@ -1,0 +1,111 @@
+"""Module tree, parameters, modes and state dicts (independent of the layers' math)."""
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn.module import Module, Parameter
+
+
+class Leaf(Module):
+    def __init__(self, shape):
+        self.weight = Parameter(np.arange(np.prod(shape), dtype=float).reshape(shape))
+        self.bias = Parameter(0.5)
+
+    def forward(self, x):
+        return x * self.weight + self.bias
+
+
+class Tree(Module):
+    def __init__(self):
+        self.first = Leaf((2,))
+        self.blocks = [Leaf((3,)), Leaf((2, 2))]
+        self.scale = Parameter(np.ones(1))
+        self.note = "not a parameter"
+        self.numbers = [1, 2]
+
+    def forward(self, x):
+        return x
+
+
+def test_parameter_copies_data_and_always_requires_grad():
+    source = np.array([1, 2, 3])
+    p = Parameter(source)
+    source[0] = 99
+    assert p.requires_grad and p.data.dtype == np.float64 and p.data[0] == 1.0
+    assert type(Parameter(np.float64(2.0)).data) is float  # scalars keep the fast path
+    assert Parameter(np.ones(2, dtype=np.float32)).data.dtype == np.float32
+    assert isinstance(p, Value)
+
+
+def test_named_parameters_walk_attributes_and_lists_in_order():
+    names = [n for n, _ in Tree().named_parameters()]
+    assert names == ["first.weight", "first.bias", "blocks.0.weight", "blocks.0.bias",
+                     "blocks.1.weight", "blocks.1.bias", "scale"]
+    assert [n for n, _ in Tree().named_modules()] == ["", "first", "blocks.0", "blocks.1"]
+    assert len(list(Tree().children())) == 3
+    assert Tree().num_parameters() == 2 + 1 + 3 + 1 + 4 + 1 + 1
+
+
+def test_shared_parameters_are_listed_once():
+    tree = Tree()
+    tree.blocks[1] = tree.first
+    assert len(tree.parameters()) == 5
+
+
+def test_zero_grad_sets_none_and_train_eval_reach_every_module():
+    tree = Tree()
+    for p in tree.parameters():
+        p.grad = np.zeros_like(p.data)
+    tree.zero_grad()
+    assert all(p.grad is None for p in tree.parameters())
+    assert tree.eval() is tree and not any(m.training for m in tree.modules())
+    tree.train()
+    assert all(m.training for m in tree.modules())
+
+
+def test_state_dict_is_a_copy_and_round_trips():
+    a, b = Tree(), Tree()
+    state = a.state_dict()
+    state["first.weight"][0] = 42.0
+    assert a.first.weight.data[0] == 0.0
+    b.first.weight.data[:] = -1
+    b.load_state_dict(state)
+    assert b.first.weight.data[0] == 42.0 and type(b.first.bias.data) is float
+
+
+def test_load_state_dict_lists_every_mismatch():
+    model = Tree()
+    state = model.state_dict()
+    del state["scale"]
+    state["extra.weight"] = np.zeros(2)
+    state["blocks.1.weight"] = np.zeros((3, 3))
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(state)
+    message = str(info.value)
+    assert "missing: scale" in message and "unexpected: extra.weight" in message
+    assert "blocks.1.weight (model (2, 2), given (3, 3))" in message
+    before = model.state_dict()
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_non_strict_load_ignores_missing_and_extra_names():
+    model = Tree()
+    model.load_state_dict({"scale": np.array([3.0]), "other": np.zeros(1)}, strict=False)
+    assert model.scale.data[0] == 3.0
+
+
+def test_repr_shows_layers_and_total_count():
+    text = repr(Tree())
+    assert "(first): Leaf()" in text and "(blocks.1): Leaf()" in text
+    assert text.splitlines()[-1] == "total parameters: 13"
+
+
+def test_forward_must_be_defined_and_config_errors_explain_saving():
+    class Bare(Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Bare must define forward"):
+        Bare()(1.0)
+    with pytest.raises(NotImplementedError, match="define config"):
+        Bare().config()
