@@ -1,15 +1,19 @@
 """The engine's two switches, gradient recording and anomaly detection, and a scope that
 keeps Python's cyclic garbage collector out of graph-heavy work.
 
-The switches are the only global state in the engine. All are context managers that
-restore the previous setting on exit, so they nest.
+The switches are the only global state in the engine. Each is a small class: use it as a
+context manager (``with no_grad():``), which restores the previous setting on exit, so
+blocks nest; or as a decorator (``@no_grad()``), which does the same around every call.
+They are plain classes rather than ``@contextmanager`` generators because ``backward()``
+enters two of them per call, and a generator-based manager costs several times more.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import Any
 
 
 class _Mode:
@@ -28,34 +32,81 @@ def is_grad_enabled() -> bool:
     return MODE.grad_enabled
 
 
-@contextmanager
-def _setting(name: str, value: bool) -> Iterator[None]:
-    previous = getattr(MODE, name)
-    setattr(MODE, name, value)
-    try:
-        yield
-    finally:
-        setattr(MODE, name, previous)
+class _Scope:
+    """Base of the switches: ``__enter__`` applies the setting and remembers the previous
+    one, ``__exit__`` puts it back; as a decorator, a fresh scope wraps each call (so a
+    decorated function can be re-entered, recursively or from another block)."""
+
+    __slots__ = ("_previous",)
+
+    def __enter__(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(self, *exc: object) -> None:
+        raise NotImplementedError
+
+    def _fresh(self) -> _Scope:
+        return type(self)()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
-def no_grad():
-    """Context manager: operations inside are not recorded (no graph, no gradients)."""
-    return _setting("grad_enabled", False)
+class no_grad(_Scope):
+    """Operations inside are not recorded (no graph, no gradients). ``with no_grad():``
+    or ``@no_grad()``."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        self._previous = MODE.grad_enabled
+        MODE.grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.grad_enabled = self._previous
 
 
-def enable_grad():
-    """Context manager: record operations again, e.g. inside a ``no_grad`` block."""
-    return _setting("grad_enabled", True)
+class enable_grad(_Scope):
+    """Record operations again, e.g. inside a ``no_grad`` block. ``with enable_grad():``
+    or ``@enable_grad()``."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        self._previous = MODE.grad_enabled
+        MODE.grad_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.grad_enabled = self._previous
 
 
-def detect_anomaly(enabled: bool = True):
-    """Context manager: the first op whose forward or backward produces nan/inf raises
-    :class:`~autograd.errors.AnomalyError` naming the op, its input shapes and the bad input."""
-    return _setting("anomaly", bool(enabled))
+class detect_anomaly(_Scope):
+    """The first op whose forward or backward produces nan/inf raises
+    :class:`~autograd.errors.AnomalyError` naming the op, its input shapes and the bad
+    input. ``detect_anomaly(False)`` switches the checks off inside the block."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = bool(enabled)
+
+    def _fresh(self) -> detect_anomaly:
+        return detect_anomaly(self.enabled)
+
+    def __enter__(self) -> None:
+        self._previous = MODE.anomaly
+        MODE.anomaly = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.anomaly = self._previous
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused(_Scope):
     """Keep Python's cyclic garbage collector out of one block, then restore it as it was.
 
     netgrad's graphs hold no reference cycles (reference counting frees them), so
@@ -64,10 +115,13 @@ def gc_paused() -> Iterator[None]:
     whole step (forward + backward + update) in it for the same effect on the forward.
     Nothing is switched off outside the block.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        self._previous = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous:
             gc.enable()

@@ -254,3 +254,51 @@ def test_gc_paused_is_scoped_and_nests():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_switches_restore_the_previous_setting_even_on_errors():
+    import gc
+
+    mode = ag.mode.MODE
+    with ag.no_grad():
+        with pytest.raises(KeyError):
+            with ag.enable_grad(), ag.detect_anomaly(), ag.gc_paused():
+                assert mode.grad_enabled and mode.anomaly and not gc.isenabled()
+                raise KeyError("inside")
+        assert not mode.grad_enabled and not mode.anomaly and gc.isenabled()
+        with ag.detect_anomaly(), ag.detect_anomaly(False):
+            assert not mode.anomaly
+    assert mode.grad_enabled and not mode.anomaly
+    gc.disable()
+    try:
+        with ag.gc_paused():
+            pass
+        assert not gc.isenabled()  # was off before the block: stays off
+    finally:
+        gc.enable()
+
+
+def test_switches_work_as_decorators_and_reenter():
+    @ag.no_grad()
+    def frozen(x, depth=0):
+        y = x * 2.0
+        inner = frozen(x, depth + 1) if depth < 2 else None  # re-entered while active
+        return y, inner
+
+    @ag.enable_grad()
+    def recorded(x):
+        return x * 2.0
+
+    @ag.detect_anomaly()
+    def checked(x):
+        return x.log()
+
+    x = Value(-1.0)
+    y, inner = frozen(x)
+    assert not y.requires_grad and not inner[0].requires_grad and ag.is_grad_enabled()
+    assert frozen.__name__ == "frozen"
+    with ag.no_grad():
+        assert recorded(x).requires_grad and not (x * 2.0).requires_grad
+    with pytest.raises(ag.AnomalyError, match="log produced nan"):
+        checked(x)
+    assert not ag.mode.MODE.anomaly
