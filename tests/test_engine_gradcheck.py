@@ -183,6 +183,40 @@ def test_softmax_cross_entropy(shape):
     assert gradcheck(lambda z: ag.softmax_cross_entropy(z, probs), logits)
 
 
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+@pytest.mark.parametrize("shape, scale, offset", [
+    ((5,), 3.0, 0.0), ((3, 5), 3.0, 0.0), ((2, 3, 5), 3.0, 0.0),
+    ((4, 10), 30.0, 0.0), ((4, 10), 1.0, 1e4), ((4, 10), 1.0, -1e4),
+], ids=str)
+def test_softmax_cross_entropy_label_gradient_matches_textbook(shape, scale, offset, dtype, tol):
+    # The label VJP reuses the forward's loss (lse = loss + picked logit) instead of
+    # recomputing max/exp/sum; it must agree with softmax - onehot, also for big offsets.
+    logits = (rng(1).standard_normal(shape) * scale + offset).astype(dtype)
+    labels = rng(2).integers(0, shape[-1], shape[:-1])
+    g = rng(3).random(shape[:-1]) + 0.5
+    z = Value(logits)
+    ag.softmax_cross_entropy(z, labels).backward(g)
+    e = np.exp(logits.astype(np.float64) - logits.max(axis=-1, keepdims=True))
+    expected = e / e.sum(axis=-1, keepdims=True) - np.eye(shape[-1])[labels]
+    expected *= np.reshape(g, np.shape(g) + (1,))
+    assert z.grad.dtype == dtype
+    np.testing.assert_allclose(z.grad, expected, rtol=0, atol=tol)
+
+
+def test_softmax_cross_entropy_label_gradient_when_a_row_overflows():
+    # The loss of the second row is inf (the label's logit is -1e308 away): the gradient
+    # is still softmax - onehot, as the full recomputation gives.
+    logits = np.array([[0.5, -0.5, 2.0], [1e308, -1e308, 0.0]])
+    z = Value(logits)
+    with np.errstate(all="ignore"):
+        loss = ag.softmax_cross_entropy(z, np.array([2, 1]))
+        assert np.isinf(loss.data[1])
+        loss.backward(np.ones(2))
+    e = np.exp(logits[0] - 2.0)
+    np.testing.assert_allclose(z.grad[0], e / e.sum() - [0, 0, 1], atol=1e-15)
+    np.testing.assert_array_equal(z.grad[1], [1.0, -1.0, 0.0])
+
+
 SHAPE_OPS = {
     "reshape": (lambda x: x.reshape(4, 6), (2, 3, 4)),
     "reshape_-1": (lambda x: x.reshape(-1), (2, 3, 4)),

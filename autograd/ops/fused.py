@@ -56,6 +56,10 @@ def _pick(rows, labels):
     return flat[np.arange(len(flat)), labels.ravel()].reshape(labels.shape)
 
 
+# Largest loss for which the label VJP reuses the forward (eps * loss <= 2**-20 ~ 1e-6).
+_REUSE_MAX_LOSS = {np.dtype(t): 2.0**-20 / np.finfo(t).eps for t in (np.float32, np.float64)}
+
+
 @primitive("softmax_cross_entropy")
 def _softmax_cross_entropy(logits, target):
     shifted = logits - logits.max(axis=-1, keepdims=True)
@@ -69,6 +73,10 @@ def _softmax_cross_entropy(logits, target):
 def _softmax_cross_entropy_vjp(g, out, logits, target):
     labels = target.dtype.kind in "iu"
     if not isinstance(logits, Value):  # first order: one fresh array, updated in place
+        if labels:
+            grad = _labels_grad(g, out, logits, target)
+            if grad is not None:
+                return (grad,)
         e = np.exp(logits - logits.max(axis=-1, keepdims=True))
         grad = e / e.sum(axis=-1, keepdims=True)
         if labels:
@@ -83,6 +91,27 @@ def _softmax_cross_entropy_vjp(g, out, logits, target):
         np.put_along_axis(onehot, target[..., None], 1, axis=-1)
         target = onehot
     return (reshape(g, data_shape(out) + (1,)) * (softmax(logits, -1) - target),)
+
+
+def _labels_grad(g, out, logits, labels):
+    """``g * (softmax(logits) - onehot(labels))`` reusing the forward's loss instead of
+    recomputing max/exp-sum/division: the loss is ``lse - z[label]``, so the softmax is
+    ``exp((z - z[label]) - loss)``. Subtracting the label's logit first cancels large
+    common offsets exactly, but the result still rounds like ``eps * loss``: so this is
+    used only while every loss is small enough for that to stay below ~1e-6 (float32:
+    loss <= 8, float64: always in practice). None otherwise, and for a nan/inf loss
+    (an overflowed row): the caller then recomputes the max-shifted softmax."""
+    loss = np.asarray(out).reshape(-1, 1)
+    if not loss.size or not loss.max() <= _REUSE_MAX_LOSS.get(logits.dtype, 0.0):
+        return None
+    flat = logits.reshape(-1, logits.shape[-1])
+    rows, cols = np.arange(len(flat)), labels.ravel()
+    grad = flat - flat[rows, cols][:, None]
+    grad -= loss
+    np.exp(grad, out=grad)
+    grad[rows, cols] -= 1
+    grad *= np.asarray(g).reshape(-1, 1)
+    return grad.reshape(logits.shape)
 
 
 def softmax_cross_entropy(logits, target):
