@@ -45,8 +45,10 @@ class Progress:
         if self.bars:
             from tqdm.auto import tqdm
 
+            # disable=False: the choice was made in __init__ from the environment as it is
+            # now; tqdm reads TQDM_DISABLE only once, when it is first imported
             self._bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}",
-                             leave=True, file=self.stream, dynamic_ncols=True)
+                             leave=True, file=self.stream, dynamic_ncols=True, disable=False)
 
     def step(self, loss: float) -> None:
         if self._bar is not None:

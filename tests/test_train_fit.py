@@ -195,6 +195,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_draws_tqdm_bars_on_a_terminal_unless_disabled(monkeypatch):
     pytest.importorskip("tqdm")
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # scripts/test sets it for the suite
     stream = _Terminal()
     bar = Progress(1, 2, stream=stream)
     bar.start_epoch(0)
