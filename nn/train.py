@@ -1,10 +1,11 @@
 """The training loop: `fit` (or `Trainer`), `evaluate`, `predict`, `predict_proba`.
 
 One step = forward on a mini-batch, scalar loss, backward, gradient norms per parameter, NaN
-check, optimizer step. Everything measured goes into a `History` (plain data). When the loss, a
-gradient or the updated weights become nan/inf, the step is undone, the step is replayed under
-``autograd.detect_anomaly()`` to name the first op that produced the bad numbers, and
-`TrainingDiverged` is raised naming epoch, step and op; the model keeps its last good weights.
+check, optimizer step, all inside ``autograd.gc_paused()``. Everything measured goes into a
+`History` (plain data). When the loss, a gradient or the updated weights become nan/inf, the
+step is undone, the step is replayed under ``autograd.detect_anomaly()`` to name the first op
+that produced the bad numbers, and `TrainingDiverged` is raised naming epoch, step and op; the
+model keeps its last good weights.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import AnomalyError, Value, backward_order, detect_anomaly, no_grad
+from autograd import AnomalyError, Value, backward_order, detect_anomaly, gc_paused, no_grad
 
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .data import DataLoader, check_arrays
@@ -250,7 +251,10 @@ class Trainer:
                    "gradient clipping; check the data for nan/inf.")
         return TrainingDiverged(message, self.epoch + 1, step + 1, op, self.history)
 
+    @gc_paused()  # graphs are acyclic (freed by refcounts): collections would only re-scan them
     def train_step(self, step: int, Xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        """Forward, backward, checks and update on one batch, with the cyclic collector
+        paused for the step (it runs as before between steps)."""
         lr = self._lr()
         self.optimizer.zero_grad()
         pred, loss = self._loss(Xb, yb)

@@ -321,3 +321,24 @@ def test_an_unseeded_run_records_the_seed_that_repeats_it():
     again, w2 = run(first.meta["seed"])
     assert again.step["batch"] == first.step["batch"]
     assert all(np.array_equal(w1[k], w2[k]) for k in w1)
+
+
+def test_each_step_runs_with_the_cyclic_collector_paused_and_restores_it():
+    import gc
+
+    seen = []
+
+    def loss(pred, target):
+        seen.append(gc.isenabled())
+        return cross_entropy(pred, target)
+
+    model = make_mlp(nouts=(4, 2))
+    fit(model, loss, SGD(model.parameters(), lr=0.1), (X, Y), val=(XV, YV), epochs=2,
+        batch_size=32, progress=False, seed=0)
+    steps = 2 * 3
+    assert seen[:3] == [False] * 3 and seen.count(False) == steps  # validation: not a step
+    assert gc.isenabled()
+    with pytest.raises(TrainingDiverged):  # an error inside a step restores it too
+        fit(model, lambda p, t: loss(p, t) * np.inf, SGD(model.parameters(), lr=0.1), (X, Y),
+            epochs=1, progress=False, seed=0)
+    assert gc.isenabled()
