@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import AnomalyError, Value, backward_order, detect_anomaly, gc_paused, no_grad
+from autograd import AnomalyError, Value, detect_anomaly, gc_paused, no_grad
 
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .data import DataLoader, check_arrays
@@ -156,17 +156,6 @@ def _norm(g: Any) -> float:
     return scale * float(np.linalg.norm(np.asarray(g) / scale))
 
 
-def _first_nonfinite_op(root: Value) -> str | None:
-    """Name of the first op (in forward order) whose output is nan/inf from finite operands."""
-    for node in reversed(backward_order(root)):
-        if node.op is None or np.all(np.isfinite(node.data)):
-            continue
-        if all(np.all(np.isfinite(p.data)) for p in node.parents):
-            shapes = [p.shape for p in node.parents]
-            return f"{node.op} produced nan/inf from finite inputs (operand shapes {shapes})"
-    return None
-
-
 def _finite(x: Any) -> bool:
     """True when x holds no nan/inf (a sum is cheaper than isfinite; overflow re-checks)."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -239,8 +228,6 @@ class Trainer:
                 self._loss(Xb, yb)[1].backward()
         except AnomalyError as exc:
             op = str(exc)
-        except Exception:  # the anomaly report itself failed: find the op by walking the graph
-            op = _first_nonfinite_op(self._loss(Xb, yb)[1]) or op
         self.optimizer.zero_grad()
         self.history.record_step(float("nan"), lr, self.epoch, self.loader.last_indices)
         self.history.meta["diverged"] = {"epoch": self.epoch + 1, "step": step + 1,
