@@ -194,5 +194,6 @@ class Module:
     def __repr__(self) -> str:
         n = self.num_parameters()
         lines = self._repr_lines("", 0)
-        lines.append(f"total parameters: {n:,}")
+        if n:
+            lines.append(f"total parameters: {n:,}")
         return "\n".join(lines)
