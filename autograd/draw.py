@@ -85,6 +85,9 @@ def _diagram_class():
             try:  # atomic: readers never see a half-written picture
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
+                umask = os.umask(0o022)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; pictures are for sharing
                 os.replace(tmp, path)
             finally:
                 if os.path.exists(tmp):
