@@ -10,7 +10,26 @@ from typing import Any
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "ReduceLROnPlateau", "StepLR"]
 
 
-class LRScheduler:
+class _Scheduler:
+    """What every scheduler shares: its optimizer, the current rates and resumable state."""
+
+    optimizer: Any
+
+    def get_last_lr(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._apply()
+
+    def _apply(self) -> None:
+        """Set the rates the state implies (closed-form schedules)."""
+
+
+class LRScheduler(_Scheduler):
     """Base: ``last_epoch`` counts ``step()`` calls; ``lr_at(base_lr, epoch)`` is the schedule
     in closed form, so a resumed schedule continues exactly."""
 
@@ -33,17 +52,6 @@ class LRScheduler:
         """Advance one epoch and set the new learning rates."""
         self.last_epoch += 1
         self._apply()
-
-    def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
-        self._apply()
-
 
 class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``."""
@@ -83,7 +91,7 @@ class CosineAnnealingLR(LRScheduler):
             1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Scheduler):
     """Multiply the learning rates by ``factor`` when the monitored metric has not improved
     (by ``threshold``, relative or absolute) for ``patience`` epochs; then wait ``cooldown``
     epochs; never below ``min_lr``. ``step(metric)`` once per epoch."""
@@ -129,12 +137,3 @@ class ReduceLROnPlateau:
                 if group["lr"] - new > self.eps:
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-
-    def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
