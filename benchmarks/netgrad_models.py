@@ -1,70 +1,67 @@
-"""netgrad's side of the workloads: the tensor MLP step and a scalar-Value MLP.
-
-Written directly on autograd's public API (``affine``, ``softmax_cross_entropy``, a manual
-SGD update) — the same nodes ``nn.MLP`` + ``nn.optim.SGD`` record — so the suite runs
-while the nn core is still landing.
+"""netgrad's side of the workloads, written as a user would with the product: ``nn.MLP`` +
+``nn.SGD`` + ``nn.cross_entropy`` for the tensor step, ``nn.Neuron`` layers for the scalar one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-import autograd
+import nn
 from autograd import Value
 
 __all__ = ["ScalarMLP", "TensorMLP"]
 
 
 class TensorMLP:
-    """784-15-10-style MLP over tensor Values; ``step`` = forward + backward + SGD."""
+    """An ``nn.MLP`` holding the given (weight (out, in), bias (out,)) layers; ``step`` =
+    zero_grad + forward + backward + ``nn.SGD`` update."""
 
     def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], activation: str) -> None:
-        self.layers = [(Value(w.copy()), Value(b.copy())) for w, b in layers]
-        self.params = [p for layer in self.layers for p in layer]
-        self.activation = getattr(autograd, activation)
+        sizes = [layers[0][0].shape[1]] + [w.shape[0] for w, _ in layers]
+        self.model = nn.MLP(sizes[0], sizes[1:], activation=activation, dtype=layers[0][0].dtype)
+        self.model.load_state_dict({f"layers.{i}.{name}": array for i, (w, b) in enumerate(layers)
+                                    for name, array in (("weight", w), ("bias", b))})
+        self.params = self.model.parameters()
+        self.optimizer = nn.SGD(self.params, lr=0.01)
 
     def loss(self, x: np.ndarray, labels: np.ndarray) -> Value:
         """Mean softmax cross-entropy of the logits against integer labels."""
-        hidden = x
-        last = len(self.layers) - 1
-        for i, (w, b) in enumerate(self.layers):
-            hidden = autograd.affine(hidden, w, b)
-            if i < last:
-                hidden = self.activation(hidden)
-        return autograd.softmax_cross_entropy(hidden, labels).mean()
+        return nn.cross_entropy(self.model(x), labels)
 
     def step(self, x: np.ndarray, labels: np.ndarray, lr: float) -> float:
+        self.optimizer.param_groups[0]["lr"] = lr
+        self.optimizer.zero_grad()
         loss = self.loss(x, labels)
         loss.backward()
-        for p in self.params:
-            p.data -= lr * p.grad
-            p.grad = None
+        self.optimizer.step()
         return loss.item()
 
 
-class ScalarMLP:
-    """micrograd's ``MLP(nin, nouts)`` built from scalar Values: ReLU hidden neurons, a
-    linear output, weights uniform(-1, 1), biases 0; sums in micrograd's order."""
+class NeuronLayer(nn.Module):
+    """``nout`` scalar neurons reading the same inputs (micrograd's ``Layer``)."""
+
+    def __init__(self, nin: int, nout: int, activation: str | None, rng: np.random.Generator):
+        self.neurons = [nn.Neuron(nin, activation, init=_uniform, rng=rng) for _ in range(nout)]
+
+    def forward(self, x: list) -> list[Value]:
+        return [neuron(x) for neuron in self.neurons]
+
+
+def _uniform(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    return rng.uniform(-1, 1, shape)  # micrograd's initialisation
+
+
+class ScalarMLP(nn.Module):
+    """micrograd's ``MLP(nin, nouts)`` from ``nn.Neuron``s: ReLU hidden neurons, a linear
+    output, weights uniform(-1, 1), biases 0; sums in micrograd's order (b + w0 x0 + ...)."""
 
     def __init__(self, nin: int, nouts: list[int], rng: np.random.Generator) -> None:
         sizes = [nin, *nouts]
-        self.layers = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            neurons = [([Value(float(w)) for w in rng.uniform(-1, 1, n_in)], Value(0.0))
-                       for _ in range(n_out)]
-            self.layers.append(neurons)
+        last = len(nouts) - 1
+        self.layers = [NeuronLayer(a, b, "relu" if i < last else None, rng)
+                       for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
-
-    def __call__(self, x: list) -> Value:
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            outs = []
-            for ws, b in layer:
-                act = b
-                for wi, xi in zip(ws, x):
-                    act = act + wi * xi
-                outs.append(act.relu() if i < last else act)
-            x = outs
+    def forward(self, x: list) -> Value:
+        for layer in self.layers:
+            x = layer(x)
         return x[0]

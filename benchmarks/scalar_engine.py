@@ -61,8 +61,8 @@ class _TensorModel:
     """The same network as tensors: weights (out, in) copied from the scalar model."""
 
     def __init__(self, scalar: ScalarMLP) -> None:
-        self.layers = [(Value([[w.data for w in ws] for ws, _ in layer]),
-                        Value([b.data for _, b in layer])) for layer in scalar.layers]
+        self.layers = [(Value([[w.data for w in n.w] for n in layer.neurons]),
+                        Value([n.b.data for n in layer.neurons])) for layer in scalar.layers]
         self.params = [p for layer in self.layers for p in layer]
 
     def step(self, x: np.ndarray, y: np.ndarray, lr: float) -> float:
