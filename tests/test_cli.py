@@ -87,18 +87,12 @@ def test_python_dash_m_nn_help_runs_as_a_program():
     assert "--optimizer" in result.stdout and "mnist:DIR" in result.stdout
 
 
-# ----- end to end (needs the nn core: MLP, optimizers, losses, save/load) ---------------------
-
-def needs_nn_core():
-    pytest.importorskip("nn.optim")
-    pytest.importorskip("nn.layers")
-
+# ----- end to end (the nn core: MLP, optimizers, losses, save/load) --------------------------
 
 OUTPUTS = {"model.npz", "history.npz", "loss_curve.png", "network.svg", "neuron_graph.svg"}
 
 
 def test_demo_trains_the_seed_network_on_digits(capsys, tmp_path):
-    needs_nn_core()
     pytest.importorskip("sklearn")
     code, out, err = run(capsys, "demo", "--out", str(tmp_path / "demo"), "--quiet")
     assert code == 0, err
@@ -112,7 +106,6 @@ def test_demo_trains_the_seed_network_on_digits(capsys, tmp_path):
 
 
 def test_train_then_draw_then_evaluate(capsys, tmp_path):
-    needs_nn_core()
     out_dir = tmp_path / "moons"
     code, out, err = run(capsys, "train", "--data", "moons", "--layers", "2,8,2", "--activation",
                          "tanh", "--optimizer", "momentum", "--lr", "0.1", "--epochs", "20",
@@ -132,7 +125,6 @@ def test_train_then_draw_then_evaluate(capsys, tmp_path):
 
 
 def test_train_regression_on_loan_and_on_csv(capsys, tmp_path):
-    needs_nn_core()
     code, out, err = run(capsys, "train", "--data", "loan", "--layers", "3,1", "--epochs", "5",
                          "--out", str(tmp_path / "loan"), "--quiet")
     assert code == 0, err
@@ -149,7 +141,6 @@ def test_train_regression_on_loan_and_on_csv(capsys, tmp_path):
 
 
 def test_train_on_mnist_idx_files(capsys, tmp_path):
-    needs_nn_core()
     from test_idx import make_mnist
 
     make_mnist(tmp_path / "mnist", n_train=40, n_test=10, compress=True)

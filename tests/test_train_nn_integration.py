@@ -1,5 +1,5 @@
 """Training with the real nn classes (MLP, Sequential, Dropout, SGD/Adam, nn.losses, nn.io):
-the contract the training code relies on. Skipped until the nn layers and optimizers exist."""
+the contract the training code relies on."""
 
 import inspect
 
@@ -7,13 +7,10 @@ import numpy as np
 import pytest
 from test_train_support import moons
 
-layers = pytest.importorskip("nn.layers")
-optim = pytest.importorskip("nn.optim")
-pytest.importorskip("nn.losses")
-
-from nn.diagnose import dead_relu_fraction  # noqa: E402
-from nn.lr_find import lr_find  # noqa: E402
-from nn.train import TrainingDiverged, evaluate, fit  # noqa: E402
+from nn import layers, optim
+from nn.diagnose import dead_relu_fraction
+from nn.lr_find import lr_find
+from nn.train import TrainingDiverged, evaluate, fit
 
 X, Y = moons(120, seed=0)
 XV, YV = moons(60, seed=1)
