@@ -1,10 +1,11 @@
 """Loss functions, as functions (``nn.mse(pred, target)``) and as modules (``nn.MSELoss()``).
 
 ``pred`` is a Value (an array is taken as a constant); ``target`` is data and gets no
-gradient. ``reduction`` is "mean" (default), "sum" or "none" (per element, or per sample
-for cross_entropy). Shapes must match — one output per sample, (N, 1) against (N,), is the
-one case reshaped — because silently broadcasting (N, 1) against (N,) to (N, N) is the
-classic wrong-loss bug.
+gradient (a Value target is read as its data). ``reduction`` is "mean" (default), "sum" or
+"none" (per element, or per sample for cross_entropy). Shapes must match — one output per
+sample, (N, 1) against (N,), is the one case reshaped — because silently broadcasting (N, 1)
+against (N,) to (N, N) is the classic wrong-loss bug. Array targets take pred's float dtype
+(a float32 model stays float32); scalar targets stay Python floats (the engine's scalar path).
 """
 
 from __future__ import annotations
@@ -29,62 +30,52 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----------------------------------------------------------------------- shared checks
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {', '.join(REDUCTIONS)}, "
+                         f"got {reduction!r}")
+
+
+def _reduce(loss: Value, reduction: str) -> Value:
+    """mean/sum over every element, or the loss as is for "none" (checked beforehand)."""
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
 def _pred(pred: Any) -> Value:
     return pred if isinstance(pred, Value) else Value(pred, requires_grad=False)
 
 
-def _target(target: Any, name: str) -> Any:
-    """The raw target data (float or ndarray), checked for nan."""
+def _target(target: Any, name: str) -> float | np.ndarray:
+    """The raw target data: a Python float for a scalar, else an ndarray; nan raises."""
     data = target.data if isinstance(target, Value) else target
     if type(data) is not float:
         data = np.asarray(data)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"{name}: target must hold numbers, got dtype {data.dtype}")
-    floats = type(data) is float or data.dtype.kind == "f"
-    if floats and np.isnan(np.sum(data)) and np.isnan(data).any():  # the sum: a cheap first look
-        raise ValueError(f"{name}: target contains nan")
+        if data.ndim == 0:
+            data = float(data)
+    if type(data) is float:
+        if data != data:
+            raise ValueError(f"{name}: target contains nan")
+    elif data.dtype.kind == "f" and np.isnan(np.sum(data)) and np.isnan(data).any():
+        raise ValueError(f"{name}: target contains nan")  # the sum above: a cheap first look
     return data
 
 
-def _aligned(pred: Value, target: Any, name: str) -> Any:
-    """target with pred's shape: equal shapes, or (N, 1) against (N,); anything else raises."""
+def _elementwise(name: str, pred: Any, target: Any, reduction: str) -> tuple[Value, Any]:
+    """pred as a Value and target aligned to it: equal shapes, or (N, 1) against (N,) reshaped;
+    any other mismatch raises (never broadcast). Array targets take pred's float dtype."""
+    _check_reduction(reduction, name)
+    pred, target = _pred(pred), _target(target, name)
     ps, ts = pred.shape, np.shape(target)
-    if ps == ts:
-        return target
-    if ps[:1] == ts[:1] and len(ps) + len(ts) == 3 and np.size(target) == pred.size:
-        return np.reshape(target, ps)
-    raise ValueError(f"{name}: prediction of shape {ps} and target of shape {ts} differ "
-                     "(they must match; no broadcasting)")
-
-
-def _reduce(loss: Value, reduction: str, name: str) -> Value:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: reduction must be one of {', '.join(REDUCTIONS)}, "
-                     f"got {reduction!r}")
-
-
-def _elementwise(name: str, pred: Any, target: Any) -> tuple[Value, Any]:
-    pred = _pred(pred)
-    return pred, _aligned(pred, _target(target, name), name)
-
-
-# ----------------------------------------------------------------------- the losses
-def mae(pred: Any, target: Any, reduction: str = "mean") -> Value:
-    """Mean absolute error (L1): ``|pred - target|``, reduced."""
-    pred, target = _elementwise("mae", pred, target)
-    return _reduce(abs(pred - target), reduction, "mae")
-
-
-def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
-    """Mean squared error (L2): ``(pred - target)**2``, reduced."""
-    pred, target = _elementwise("mse", pred, target)
-    diff = pred - target
-    return _reduce(diff * diff, reduction, "mse")
+    if ps != ts:
+        if not (ps[:1] == ts[:1] and len(ps) + len(ts) == 3 and np.size(target) == pred.size):
+            raise ValueError(f"{name}: prediction of shape {ps} and target of shape {ts} "
+                             "differ (they must match; no broadcasting)")
+        target = np.reshape(target, ps)
+    if type(target) is not float and type(pred.data) is not float:
+        target = target.astype(pred.data.dtype, copy=False)
+    return pred, target
 
 
 def _probability_targets(target: Any, name: str) -> None:
@@ -92,34 +83,47 @@ def _probability_targets(target: Any, name: str) -> None:
         raise ValueError(f"{name}: targets must be probabilities in [0, 1]")
 
 
+# ----------------------------------------------------------------------- the losses
+def mae(pred: Any, target: Any, reduction: str = "mean") -> Value:
+    """Mean absolute error (L1): ``|pred - target|`` per element, reduced; same shapes."""
+    pred, target = _elementwise("mae", pred, target, reduction)
+    return _reduce(abs(pred - target), reduction)
+
+
+def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
+    """Mean squared error (L2): ``(pred - target)**2`` per element, reduced; same shapes."""
+    pred, target = _elementwise("mse", pred, target, reduction)
+    diff = pred - target
+    return _reduce(diff * diff, reduction)
+
+
 def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean",
                          eps: float = 1e-7) -> Value:
-    """``-(y log p + (1 - y) log(1 - p))`` for probabilities p, clipped to [eps, 1 - eps] so a
-    confident mistake costs a large finite loss instead of inf."""
-    prob, target = _elementwise("binary_cross_entropy", prob, target)
+    """``-(y log p + (1 - y) log(1 - p))`` per element for probabilities p (clipped to
+    [eps, 1 - eps], so a confident mistake costs a large finite loss) and y in [0, 1]."""
+    prob, target = _elementwise("binary_cross_entropy", prob, target, reduction)
     _probability_targets(target, "binary_cross_entropy")
     p = autograd.clip(prob, eps, 1.0 - eps)
-    loss = -(target * p.log() + (1.0 - target) * (1.0 - p).log())
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return _reduce(-(target * p.log() + (1.0 - target) * (1.0 - p).log()), reduction)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
-    """Binary cross-entropy of ``sigmoid(logits)``, computed stably as
-    ``max(z, 0) - z y + log(1 + exp(-|z|))`` (finite at |z| = 1000)."""
+    """Binary cross-entropy of ``sigmoid(z)`` per element: ``softplus(z) - z y``, where the
+    engine's softplus is the stable ``max(z, 0) + log1p(exp(-|z|))`` (finite at |z| = 1000).
+    One smooth node, so the gradient is ``sigmoid(z) - y`` everywhere, z = 0 included."""
     name = "binary_cross_entropy_with_logits"
-    z, target = _elementwise(name, logits, target)
+    z, target = _elementwise(name, logits, target, reduction)
     _probability_targets(target, name)
-    loss = z.relu() - z * target + (-abs(z)).softplus()
-    return _reduce(loss, reduction, name)
+    return _reduce(z.softplus() - z * target, reduction)
 
 
 def _labels(target: np.ndarray, classes: int) -> np.ndarray:
     """Class labels as int64; whole-number floats (labels read from a CSV) are accepted."""
-    if target.dtype.kind == "f":
-        if not np.all(target == np.round(target)):
-            bad = target[target != np.round(target)]
+    if target.dtype.kind in "fb":
+        whole = np.isfinite(target) & (target == np.round(target))
+        if not whole.all():
             raise ValueError(f"cross_entropy: class labels must be whole numbers, got "
-                             f"{bad[:5].tolist()}")
+                             f"{target[~whole][:5].tolist()}")
         target = target.astype(np.int64)
     if target.size and (target.min() < 0 or target.max() >= classes):
         bad = target[(target < 0) | (target >= classes)]
@@ -129,9 +133,10 @@ def _labels(target: np.ndarray, classes: int) -> np.ndarray:
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
-    """Softmax cross-entropy of ``logits`` (N, C): ``-log softmax(logits)[label]`` per sample.
-    ``target`` is labels (N,) in 0..C-1, or one-hot/probability rows (N, C). Stable for any
-    logits (log-softmax, never softmax then log)."""
+    """Softmax cross-entropy per sample of ``logits`` (N, C) or (..., C): ``-log
+    softmax(z)[label]`` for labels (N,) in 0..C-1, or ``-sum(t * log softmax(z))`` for
+    one-hot/probability rows (N, C). Fused and stable for any logits."""
+    _check_reduction(reduction, "cross_entropy")
     logits = _pred(logits)
     target = np.asarray(_target(target, "cross_entropy"))
     if logits.ndim == 0:
@@ -141,30 +146,33 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
     elif target.shape == logits.shape:
         if np.any(target < 0):
             raise ValueError("cross_entropy: target probabilities must not be negative")
+        target = target.astype(logits.dtype, copy=False)  # int/bool one-hot rows too
     else:
         raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
                          f"{logits.shape[:-1]} or probabilities of shape {logits.shape}, got "
                          f"target of shape {target.shape}")
-    return _reduce(autograd.softmax_cross_entropy(logits, target), reduction, "cross_entropy")
+    return _reduce(autograd.softmax_cross_entropy(logits, target), reduction)
 
 
 def hinge(scores: Any, target: Any, reduction: str = "mean", margin: float = 1.0) -> Value:
-    """Max-margin loss ``max(0, margin - y * score)`` for labels y = ±1."""
-    scores, target = _elementwise("hinge", scores, target)
+    """Max-margin loss ``max(0, margin - y * score)`` per element for labels y = ±1."""
+    scores, target = _elementwise("hinge", scores, target, reduction)
     if not np.all(np.abs(target) == 1):
         raise ValueError("hinge: labels must be -1 or +1 (for 0/1 labels use 2 * y - 1)")
-    return _reduce((margin - scores * target).relu(), reduction, "hinge")
+    return _reduce((margin - scores * target).relu(), reduction)
 
 
 l1_loss, mse_loss = mae, mse
 
 
 def l2_penalty(parameters: Iterable[Value], coefficient: float) -> Value:
-    """``coefficient * sum of squared weights`` to add to a loss. Its gradient is
-    ``2 * coefficient * w``, so SGD's ``weight_decay=wd`` equals ``l2_penalty(params, wd / 2)``."""
+    """``coefficient * sum over p of sum(p**2)``, a scalar to add to a loss. Its gradient is
+    ``2 * coefficient * p``, so SGD's ``weight_decay=wd`` equals ``l2_penalty(params, wd / 2)``."""
+    if coefficient < 0:
+        raise ValueError(f"l2_penalty: coefficient must be >= 0, got {coefficient}")
     terms = [(p * p).sum() for p in parameters]
     if not terms:
-        raise ValueError("l2_penalty: no parameters given")
+        raise ValueError("l2_penalty: no parameters given (an exhausted generator?)")
     total = terms[0]
     for term in terms[1:]:
         total = total + term
@@ -180,7 +188,8 @@ LOSSES: dict[str, Callable[..., Value]] = {
 
 
 def get_loss(loss: str | Callable[..., Value]) -> Callable[..., Value]:
-    """The loss function for a name in `LOSSES` (case-insensitive), or a callable as is."""
+    """The loss function ``(pred, target) -> Value`` for a name in `LOSSES`
+    (case-insensitive), or a callable as is."""
     if callable(loss):
         return loss
     if isinstance(loss, str) and loss.lower() in LOSSES:
@@ -191,19 +200,21 @@ def get_loss(loss: str | Callable[..., Value]) -> Callable[..., Value]:
 
 # ----------------------------------------------------------------------- module forms
 class _Loss(Module):
-    """A loss as a module: stores the settings, calls the function (one formula each)."""
+    """A loss as a module: it only stores the settings and calls the function."""
 
     function: Callable[..., Value] = staticmethod(mse)
+    settings: tuple[str, ...] = ("reduction",)  # constructor arguments, passed to `function`
 
     def __init__(self, reduction: str = "mean") -> None:
-        _reduce(Value(0.0), reduction, type(self).__name__)  # reject bad names now
+        super().__init__()
+        _check_reduction(reduction, type(self).__name__)  # a bad name fails now, not mid-fit
         self.reduction = reduction
 
     def forward(self, pred: Any, target: Any) -> Value:
         return type(self).function(pred, target, **self.config())
 
     def config(self) -> dict[str, Any]:
-        return {"reduction": self.reduction}
+        return {key: getattr(self, key) for key in self.settings}
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
@@ -219,6 +230,11 @@ class MSELoss(_Loss):
 
 class BCELoss(_Loss):
     function = staticmethod(binary_cross_entropy)
+    settings = ("reduction", "eps")
+
+    def __init__(self, reduction: str = "mean", eps: float = 1e-7) -> None:
+        super().__init__(reduction)
+        self.eps = float(eps)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -231,10 +247,8 @@ class CrossEntropyLoss(_Loss):
 
 class HingeLoss(_Loss):
     function = staticmethod(hinge)
+    settings = ("reduction", "margin")
 
     def __init__(self, reduction: str = "mean", margin: float = 1.0) -> None:
         super().__init__(reduction)
         self.margin = float(margin)
-
-    def config(self) -> dict[str, Any]:
-        return {"reduction": self.reduction, "margin": self.margin}

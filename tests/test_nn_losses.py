@@ -1,10 +1,14 @@
 """Losses against NumPy formulas written here, gradchecks, stability, and errors."""
 
+import json
+
 import numpy as np
 import pytest
 
 import nn.losses as L
 from autograd import Value, gradcheck
+from nn.module import Parameter
+from nn.optim import SGD
 
 RNG = np.random.default_rng(0)
 
@@ -15,7 +19,7 @@ def softmax_np(z):
 
 
 def sigmoid_np(z):
-    return 1 / (1 + np.exp(-z))
+    return np.exp(-np.logaddexp(0, -z))  # no overflow warning at z = -1000
 
 
 REFERENCE = {  # name -> (make pred, make target, per-element NumPy loss)
@@ -26,7 +30,7 @@ REFERENCE = {  # name -> (make pred, make target, per-element NumPy loss)
     "binary_cross_entropy": (lambda s: RNG.uniform(0.05, 0.95, s), lambda s: RNG.uniform(0, 1, s),
                              lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p))),
     "binary_cross_entropy_with_logits": (
-        lambda s: RNG.normal(size=s) * 3, lambda s: RNG.integers(0, 2, s).astype(float),
+        lambda s: RNG.normal(size=s) * 3, lambda s: RNG.uniform(0, 1, s),
         lambda z, t: -(t * np.log(sigmoid_np(z)) + (1 - t) * np.log(1 - sigmoid_np(z)))),
     "hinge": (lambda s: RNG.normal(size=s) * 2, lambda s: RNG.choice([-1.0, 1.0], s),
               lambda p, t: np.maximum(0, 1 - p * t)),
@@ -160,3 +164,168 @@ def test_l2_penalty_and_its_relation_to_weight_decay():
     np.testing.assert_allclose(pa.grad, 2 * 0.05 * a)
     with pytest.raises(ValueError, match="no parameters"):
         L.l2_penalty([], 0.1)
+
+
+def test_cross_entropy_over_leading_axes():
+    logits, labels = RNG.normal(size=(2, 3, 4)), RNG.integers(0, 4, (2, 3))
+    per_sample = -np.take_along_axis(np.log(softmax_np(logits)), labels[..., None], -1)[..., 0]
+    out = L.cross_entropy(Value(logits), labels, "none")
+    assert out.shape == (2, 3)
+    np.testing.assert_allclose(out.data, per_sample)
+    assert gradcheck(lambda z: L.cross_entropy(z, labels), logits)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_everywhere():
+    # z = 0 is where relu(z) + softplus(-|z|) would hit the kinks of relu and abs
+    z = np.array([0.0, 0.0, 1000.0, -1000.0, 1000.0, -1000.0, 2.5])
+    y = np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.3])
+    logits = Value(z)
+    L.binary_cross_entropy_with_logits(logits, y, "sum").backward()
+    np.testing.assert_allclose(logits.grad, sigmoid_np(z) - y, rtol=1e-12, atol=0)
+    assert np.all(np.isfinite(logits.grad))
+
+
+def test_cross_entropy_at_huge_logits_is_finite_with_the_right_gradient():
+    z = Value(np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0]]))
+    loss = L.cross_entropy(z, np.array([2, 1]), "sum")
+    loss.backward()
+    np.testing.assert_allclose(loss.data, 2000.0 + np.log(2))
+    np.testing.assert_allclose(z.grad, [[1, 0, -1], [0, -0.5, 0.5]], atol=1e-12)
+
+
+def test_cross_entropy_target_encodings_agree():
+    logits, labels = Value(RNG.normal(size=(5, 3))), np.array([0, 2, 1, 1, 0])
+    expected = L.cross_entropy(logits, labels).data
+    for target in [labels.astype(float), labels.astype(np.int32), np.eye(3)[labels],
+                   np.eye(3, dtype=int)[labels], np.eye(3, dtype=bool)[labels],
+                   Value(np.eye(3)[labels])]:
+        np.testing.assert_allclose(L.cross_entropy(logits, target).data, expected, rtol=1e-14)
+    binary = Value(RNG.normal(size=(3, 2)))
+    np.testing.assert_allclose(L.cross_entropy(binary, np.array([True, False, True])).data,
+                               L.cross_entropy(binary, np.array([1, 0, 1])).data)
+    with pytest.raises(ValueError, match=r"cross_entropy: class labels must be whole numbers, "
+                                         r"got \[inf\]"):
+        L.cross_entropy(logits, np.array([0, 1, np.inf, 1, 0]))
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must be in 0..2 .* got \[-1\]"):
+        L.cross_entropy(logits, np.array([0, 1, -1, 1, 0]))
+    with pytest.raises(ValueError, match="cross_entropy: logits must have a class axis"):
+        L.cross_entropy(Value(1.0), 0)
+
+
+@pytest.mark.parametrize("shapes", [((4, 1), (4,)), ((4,), (4, 1))])
+def test_one_output_per_sample_keeps_pred_shape_and_gradient(shapes):
+    pred_shape, target_shape = shapes
+    pred, target = RNG.normal(size=pred_shape), RNG.normal(size=target_shape)
+    x = Value(pred)
+    loss = L.mse(x, target, "none")
+    assert loss.shape == pred_shape
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad, 2 * (pred - target.reshape(pred_shape)))
+
+
+def test_scalar_targets_of_any_number_type_stay_on_the_scalar_path():
+    for target in [1, 1.0, np.float64(1.0), np.int64(1), np.array(1.0), Value(1.0)]:
+        p = Value(0.3)
+        loss = L.mse(p, target)
+        loss.backward()
+        assert type(loss.data) is float and type(p.grad) is float
+        assert p.grad == pytest.approx(2 * (0.3 - 1.0), abs=1e-15)
+    assert L.hinge(Value(0.25), -1).data == 1.25
+    assert type(L.binary_cross_entropy_with_logits(Value(0.0), 1.0).data) is float
+
+
+def test_float32_predictions_stay_float32():
+    x = Value(RNG.normal(size=(4, 2)).astype(np.float32))
+    for fn, target in [(L.mse, RNG.normal(size=(4, 2))), (L.mae, np.ones((4, 2), dtype=int)),
+                       (L.cross_entropy, np.array([0, 1, 1, 0])),
+                       (L.binary_cross_entropy_with_logits, RNG.uniform(size=(4, 2)))]:
+        x.grad = None
+        loss = fn(x, target)
+        loss.backward()
+        assert np.asarray(loss.data).dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_targets_get_no_gradient():
+    x, t = Value(RNG.normal(size=3)), Value(RNG.normal(size=3))
+    L.mse(x, t).backward()
+    assert t.grad is None and x.grad is not None
+
+
+ALL = ["mae", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+       "cross_entropy", "hinge"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_nan_targets_and_bad_reductions_name_the_loss(name):
+    fn, pred = L.LOSSES[name], Value(np.full((2, 2), 0.5))
+    with pytest.raises(ValueError, match=f"^{name}: target contains nan"):
+        fn(pred, np.array([[1.0, np.nan], [1.0, 1.0]]))
+    with pytest.raises(ValueError, match=f"^{name}: reduction must be one of mean, sum, none, "
+                                         "got 'batchmean'"):
+        fn(pred, np.ones((2, 2)), reduction="batchmean")
+
+
+@pytest.mark.parametrize("name", ["mae", "mse", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits", "hinge"])
+def test_elementwise_losses_refuse_to_broadcast(name):
+    with pytest.raises(ValueError, match=rf"^{name}: prediction of shape \(4, 1\) and target "
+                                         r"of shape \(1, 4\) differ"):
+        L.LOSSES[name](Value(np.full((4, 1), 0.5)), np.ones((1, 4)))
+    with pytest.raises(ValueError, match=rf"^{name}: prediction of shape \(\) and target"):
+        L.LOSSES[name](Value(0.5), np.ones(2))
+
+
+MODULES = [  # module, function, settings
+    (L.L1Loss, L.mae, {"reduction": "sum"}),
+    (L.MSELoss, L.mse, {"reduction": "none"}),
+    (L.BCELoss, L.binary_cross_entropy, {"reduction": "sum", "eps": 0.2}),
+    (L.BCEWithLogitsLoss, L.binary_cross_entropy_with_logits, {"reduction": "mean"}),
+    (L.HingeLoss, L.hinge, {"reduction": "none", "margin": 2.0}),
+]
+
+
+@pytest.mark.parametrize("module, fn, settings", MODULES)
+def test_every_module_form_equals_its_function(module, fn, settings):
+    pred, target = RNG.uniform(0.01, 0.99, (4, 3)), RNG.choice([-1.0, 1.0], (4, 3))
+    if fn is not L.hinge:
+        target = (target + 1) / 2
+    loss = module(**settings)
+    np.testing.assert_array_equal(loss(Value(pred), target).data,
+                                  fn(Value(pred), target, **settings).data)
+    assert loss.config() == settings and json.loads(json.dumps(settings)) == settings
+    assert repr(loss).startswith(f"{module.__name__}(reduction=")
+    with pytest.raises(ValueError, match=f"{module.__name__}: reduction must be one of"):
+        module(reduction="avg")
+
+
+def test_cross_entropy_module_and_names():
+    logits, labels = Value(RNG.normal(size=(4, 3))), np.array([0, 2, 1, 2])
+    assert L.CrossEntropyLoss("sum")(logits, labels).data == L.cross_entropy(logits, labels,
+                                                                              "sum").data
+    names = {"mae": L.mae, "L1": L.mae, "mse": L.mse, "L2": L.mse, "BCE": L.binary_cross_entropy,
+             "binary_cross_entropy": L.binary_cross_entropy,
+             "bce_logits": L.binary_cross_entropy_with_logits,
+             "Binary_Cross_Entropy_With_Logits": L.binary_cross_entropy_with_logits,
+             "Cross_Entropy": L.cross_entropy, "hinge": L.hinge}
+    for name, fn in names.items():
+        assert L.get_loss(name) is fn
+    assert L.l1_loss is L.mae and L.mse_loss is L.mse
+    with pytest.raises(ValueError, match="unknown loss None; valid names: .*cross_entropy, hinge"):
+        L.get_loss(None)
+
+
+def test_l2_penalty_on_scalars_and_as_sgd_weight_decay():
+    w, b = Value(0.5), Value(-2.0)
+    penalty = L.l2_penalty([w, b], 0.1)
+    penalty.backward()
+    assert type(penalty.data) is float and penalty.data == pytest.approx(0.1 * 4.25)
+    assert (w.grad, b.grad) == (pytest.approx(0.1), pytest.approx(-0.4))
+    start, x, t, wd = RNG.normal(size=3), RNG.normal(size=(5, 3)), RNG.normal(size=5), 0.3
+    decayed, penalised = Parameter(start), Parameter(start)
+    L.mse(Value(x) @ decayed, t).backward()
+    SGD([decayed], lr=0.1, weight_decay=wd).step()
+    (L.mse(Value(x) @ penalised, t) + L.l2_penalty([penalised], wd / 2)).backward()
+    SGD([penalised], lr=0.1).step()
+    np.testing.assert_allclose(penalised.data, decayed.data, rtol=1e-13)
+    with pytest.raises(ValueError, match="coefficient must be >= 0"):
+        L.l2_penalty([w], -1.0)
