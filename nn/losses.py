@@ -67,7 +67,7 @@ def _elementwise(name: str, pred: Any, target: Any, reduction: str) -> tuple[Val
     any other mismatch raises (never broadcast). Array targets take pred's float dtype."""
     _check_reduction(reduction, name)
     pred, target = _pred(pred), _target(target, name)
-    ps, ts = pred.shape, np.shape(target)
+    ps, ts = pred.shape, () if type(target) is float else target.shape
     if ps != ts:
         if not (ps[:1] == ts[:1] and len(ps) + len(ts) == 3 and np.size(target) == pred.size):
             raise ValueError(f"{name}: prediction of shape {ps} and target of shape {ts} "
@@ -78,9 +78,14 @@ def _elementwise(name: str, pred: Any, target: Any, reduction: str) -> tuple[Val
     return pred, target
 
 
-def _probability_targets(target: Any, name: str) -> None:
-    if np.any((np.asarray(target) < 0) | (np.asarray(target) > 1)):
-        raise ValueError(f"{name}: targets must be probabilities in [0, 1]")
+def _require(target: float | np.ndarray, ok: Callable[[Any], Any], message: str) -> None:
+    """ValueError(message) unless ``ok`` holds for every target value (a float skips numpy)."""
+    if not (ok(target) if type(target) is float else np.all(ok(target))):
+        raise ValueError(message)
+
+
+def _in_unit_interval(target: Any) -> Any:
+    return (target >= 0) & (target <= 1)
 
 
 # ----------------------------------------------------------------------- the losses
@@ -102,7 +107,8 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean",
     """``-(y log p + (1 - y) log(1 - p))`` per element for probabilities p (clipped to
     [eps, 1 - eps], so a confident mistake costs a large finite loss) and y in [0, 1]."""
     prob, target = _elementwise("binary_cross_entropy", prob, target, reduction)
-    _probability_targets(target, "binary_cross_entropy")
+    _require(target, _in_unit_interval,
+             "binary_cross_entropy: targets must be probabilities in [0, 1]")
     p = autograd.clip(prob, eps, 1.0 - eps)
     return _reduce(-(target * p.log() + (1.0 - target) * (1.0 - p).log()), reduction)
 
@@ -113,7 +119,7 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     One smooth node, so the gradient is ``sigmoid(z) - y`` everywhere, z = 0 included."""
     name = "binary_cross_entropy_with_logits"
     z, target = _elementwise(name, logits, target, reduction)
-    _probability_targets(target, name)
+    _require(target, _in_unit_interval, f"{name}: targets must be probabilities in [0, 1]")
     return _reduce(z.softplus() - z * target, reduction)
 
 
@@ -157,8 +163,8 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
 def hinge(scores: Any, target: Any, reduction: str = "mean", margin: float = 1.0) -> Value:
     """Max-margin loss ``max(0, margin - y * score)`` per element for labels y = ±1."""
     scores, target = _elementwise("hinge", scores, target, reduction)
-    if not np.all(np.abs(target) == 1):
-        raise ValueError("hinge: labels must be -1 or +1 (for 0/1 labels use 2 * y - 1)")
+    _require(target, lambda y: abs(y) == 1,
+             "hinge: labels must be -1 or +1 (for 0/1 labels use 2 * y - 1)")
     return _reduce((margin - scores * target).relu(), reduction)
 
 

@@ -72,6 +72,9 @@ def test_cross_entropy_with_labels_and_probabilities(reduction):
     soft = softmax_np(RNG.normal(size=(6, 4)))
     soft_expected = -(soft * np.log(softmax_np(logits))).sum(-1)
     np.testing.assert_allclose(L.cross_entropy(Value(logits), soft, "none").data, soft_expected)
+    unnormalised = 3 * soft  # rows need not sum to 1 (as in PyTorch); the formula still holds
+    np.testing.assert_allclose(L.cross_entropy(Value(logits), unnormalised, "none").data,
+                               3 * soft_expected)
     assert gradcheck(lambda z: L.cross_entropy(z, labels, reduction), logits)
     assert gradcheck(lambda z: L.cross_entropy(z, soft, reduction), logits)
 
@@ -128,6 +131,16 @@ def test_cross_entropy_label_errors():
         L.cross_entropy(logits, np.zeros((3, 2)))
     with pytest.raises(ValueError, match="must not be negative"):
         L.cross_entropy(logits, -np.ones((3, 4)))
+
+
+def test_hinge_margin_and_scalar_label_checks():
+    scores, y = RNG.normal(size=6), RNG.choice([-1.0, 1.0], 6)
+    np.testing.assert_allclose(L.hinge(Value(scores), y, "none", margin=2.5).data,
+                               np.maximum(0, 2.5 - y * scores))
+    with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1"):
+        L.hinge(Value(0.5), 0.0)
+    with pytest.raises(ValueError, match="binary_cross_entropy: targets must be probabilities"):
+        L.binary_cross_entropy(Value(0.5), 1.5)
 
 
 def test_other_input_errors():
