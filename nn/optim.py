@@ -4,7 +4,10 @@ per-parameter state and the loop; each optimizer writes only its update rule.
 
 Updates work on the raw arrays in place (no graph is recorded); scalar parameters (Python
 floats) are updated through a 0-d array and written back. Parameters without ``.grad`` are
-skipped. Learning-rate schedulers live in `nn.schedulers` and are importable from here.
+skipped. ``maximize`` negates the gradient before anything else, as PyTorch's code does (SGD's
+documented pseudo-code flips the sign at the end instead; the two differ only with weight
+decay, where negating first keeps the decay shrinking the parameters).
+Learning-rate schedulers live in `nn.schedulers` and are importable from here.
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ def _number(owner: str, name: str, value: Any) -> float:
     return float(value)
 
 
+Params = Iterable[Value] | Iterable[dict[str, Any]]
+
 class Optimizer:
     """Base class: ``param_groups`` (dicts holding "params" and hyperparameters), ``state``
     (per parameter: a dict with PyTorch's keys), ``zero_grad()``, ``step(closure=None)``,
     ``state_dict()`` / ``load_state_dict()``."""
 
-    def __init__(self, params: Iterable[Value] | Iterable[dict], defaults: dict[str, Any]):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         if isinstance(params, Value):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of Values "
                             "(e.g. model.parameters()), got a single Value")
@@ -47,15 +52,21 @@ class Optimizer:
         self.state: dict[Value, dict[str, Any]] = {}
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        for group in groups if isinstance(groups[0], dict) else [{"params": groups}]:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        dicts = [isinstance(g, dict) for g in groups]
+        if any(dicts) and not all(dicts):
+            raise TypeError(f"{type(self).__name__}: params must be all Values or all "
+                            "parameter-group dicts, not a mix")
+        for group in groups if dicts[0] else [{"params": groups}]:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add parameters with their own hyperparameters (missing ones take the defaults)."""
+        owner = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{owner}: a parameter group is a dict with a 'params' entry")
         params = group["params"]
         params = [params] if isinstance(params, Value) else list(params)
-        owner = type(self).__name__
         for p in params:
             if not isinstance(p, Value):
                 raise TypeError(f"{owner}: parameters must be Values, got {type(p).__name__}")
@@ -98,10 +109,13 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 grad = np.asarray(p.grad.data if isinstance(p.grad, Value) else p.grad)
+                scalar = not isinstance(p.data, np.ndarray)
+                data = np.array(p.data, dtype=float) if scalar else p.data
+                if grad.shape != data.shape:
+                    raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
+                                     f"{data.shape} has a gradient of shape {grad.shape}")
                 if group.get("maximize"):
                     grad = -grad
-                scalar = type(p.data) is float
-                data = np.array(p.data) if scalar else p.data
                 self.update(data, grad, self.state.setdefault(p, {}), group)
                 if scalar:
                     p.data = float(data)
@@ -113,7 +127,8 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
-    def buffer(state: dict[str, Any], key: str, like: np.ndarray, fill: float = 0.0):
+    def buffer(state: dict[str, Any], key: str, like: np.ndarray,
+               fill: float = 0.0) -> np.ndarray:
         """``state[key]``, created as an array shaped and typed like ``like`` on first use."""
         if key not in state:
             state[key] = np.full_like(like, fill)
@@ -159,13 +174,8 @@ class Optimizer:
             if not 0 <= i < len(params):
                 problems.append(f"state for parameter {i}, which does not exist")
                 continue
-            shape = np.shape(params[i].data)
-            problems += [f"parameter {i} {name}: shape {np.shape(v)} saved, {shape} here"
-                         for name, v in entries.items()
-                         if isinstance(v, np.ndarray) and v.shape not in (shape, ())]
-            state[params[i]] = {k: np.array(v, dtype=np.result_type(params[i].data))
-                                if isinstance(v, np.ndarray) and v.ndim else v
-                                for k, v in entries.items()}
+            state[params[i]], found = _restore(entries, params[i].data)
+            problems += [f"parameter {i} {found_problem}" for found_problem in found]
         if problems:
             raise ValueError(f"{owner}: " + "; ".join(problems))
         for mine, g in zip(self.param_groups, groups):
@@ -181,25 +191,45 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+def _restore(entries: dict[str, Any], data: Any) -> tuple[dict[str, Any], list[str]]:
+    """One parameter's saved state as fresh copies in the parameter's dtype ("step" as an
+    int), and the problems found (buffers whose shape is not the parameter's)."""
+    shape, dtype = np.shape(data), np.result_type(data)
+    restored, problems = {}, []
+    for name, value in entries.items():
+        if name == "step":
+            restored[name] = int(np.asarray(value))
+        elif isinstance(value, (np.ndarray, list, float, int)) and not isinstance(value, bool):
+            array = np.array(value, dtype=dtype)
+            if array.shape != shape:
+                problems.append(f"{name}: shape {array.shape} saved, {shape} here")
+            restored[name] = array
+        else:
+            restored[name] = value
+    return restored, problems
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent: ``g += wd * p``; with momentum
     ``b = mu * b + (1 - dampening) * g`` (the first ``b = g``), then ``g = g + mu * b``
     (Nesterov) or ``g = b``; ``p -= lr * g``."""
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False):
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       nesterov=nesterov, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def check(self, group):
+    def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         for name in ("momentum", "dampening", "weight_decay"):
             self.require(group, name, 0.0)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
 
-    def update(self, param, grad, state, group):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         mu = group["momentum"]
@@ -219,19 +249,20 @@ class Adagrad(Optimizer):
     """Adagrad: ``g += wd * p``; ``sum += g**2``; ``p -= lr / (1 + (t - 1) * lr_decay) * g /
     (sqrt(sum) + eps)``."""
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10,
-                 maximize: bool = False):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def check(self, group):
+    def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             self.require(group, name, 0.0)
 
-    def update(self, param, grad, state, group):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
         state["step"] = step = state.get("step", 0) + 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
@@ -248,13 +279,13 @@ class Adam(Optimizer):
 
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
-                 maximize: bool = False):
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
-    def check(self, group):
+    def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -266,7 +297,8 @@ class Adam(Optimizer):
         self.require(group, "eps", 0.0)
         self.require(group, "weight_decay", 0.0)
 
-    def update(self, param, grad, state, group):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
         state["step"] = step = state.get("step", 0) + 1
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if wd and self.decoupled_weight_decay:
@@ -290,9 +322,9 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
-                 maximize: bool = False):
+                 maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
@@ -301,19 +333,20 @@ class RMSprop(Optimizer):
     (1 - alpha) g``, ``s' = s - a**2``; ``d = sqrt(s') + eps``; with momentum ``b = mu b + g / d``,
     ``p -= lr * b``, else ``p -= lr * g / d``."""
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                 maximize: bool = False):
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def check(self, group):
+    def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         self.require(group, "alpha", 0.0, 1.0, high_open=True)
         for name in ("eps", "weight_decay", "momentum"):
             self.require(group, name, 0.0)
 
-    def update(self, param, grad, state, group):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
         state["step"] = state.get("step", 0) + 1
         alpha = group["alpha"]
         if group["weight_decay"]:
@@ -344,7 +377,7 @@ OPTIMIZERS: dict[str, tuple[type[Optimizer], dict[str, Any]]] = {
 }
 
 
-def get_optimizer(name: str, params: Iterable[Value], **hyperparameters: Any) -> Optimizer:
+def get_optimizer(name: str, params: Params, **hyperparameters: Any) -> Optimizer:
     """An optimizer by name (case-insensitive): sgd, momentum (SGD, momentum 0.9), nesterov
     (SGD, Nesterov momentum 0.9), adagrad, adam, adamw, rmsprop."""
     key = name.lower() if isinstance(name, str) else name

@@ -16,13 +16,25 @@ class _Scheduler:
     optimizer: Any
 
     def get_last_lr(self) -> list[float]:
+        """The current learning rate of each parameter group."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+        """Everything but the optimizer, as plain numbers and lists (JSON-able)."""
+        return {k: list(v) if isinstance(v, list) else v
+                for k, v in vars(self).items() if k != "optimizer"}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
+        """Restore what `state_dict` returned (strict: the same keys, as many groups)."""
+        mine = self.state_dict()
+        missing, unknown = sorted(set(mine) - set(state)), sorted(set(state) - set(mine))
+        problems = [f"missing {missing}"] * bool(missing) + [f"unknown {unknown}"] * bool(unknown)
+        problems += [f"{k}: {len(v)} groups saved, {len(mine[k])} here" for k, v in state.items()
+                     if isinstance(mine.get(k), list) and len(v) != len(mine[k])]
+        if problems:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
+        vars(self).update({k: list(v) if isinstance(v, (list, tuple)) else v
+                           for k, v in state.items()})
         self._apply()
 
     def _apply(self) -> None:
@@ -52,6 +64,7 @@ class LRScheduler(_Scheduler):
         """Advance one epoch and set the new learning rates."""
         self.last_epoch += 1
         self._apply()
+
 
 class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``."""
@@ -94,20 +107,33 @@ class CosineAnnealingLR(LRScheduler):
 class ReduceLROnPlateau(_Scheduler):
     """Multiply the learning rates by ``factor`` when the monitored metric has not improved
     (by ``threshold``, relative or absolute) for ``patience`` epochs; then wait ``cooldown``
-    epochs; never below ``min_lr``. ``step(metric)`` once per epoch."""
+    epochs; never below ``min_lr`` (one number, or one per group); changes smaller than ``eps``
+    are skipped. ``step(metric)`` once per epoch."""
 
     def __init__(self, optimizer: Any, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float = 0.0, eps: float = 1e-8) -> None:
+                 cooldown: int = 0, min_lr: float | list[float] = 0.0,
+                 eps: float = 1e-8) -> None:
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
             raise ValueError("ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode "
                              f"'rel' or 'abs', got {mode!r} and {threshold_mode!r}")
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        groups = len(optimizer.param_groups)
+        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
+        if len(min_lrs) != groups:
+            raise ValueError(f"ReduceLROnPlateau: {len(min_lrs)} min_lr values for {groups} "
+                             "parameter groups")
+        checks = [("patience", patience), ("threshold", threshold), ("cooldown", cooldown),
+                  ("eps", eps), *(("min_lr", m) for m in min_lrs)]
+        for name, value in checks:
+            if value < 0:
+                raise ValueError(f"ReduceLROnPlateau: {name} must be >= 0, got {value}")
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, float(factor), int(patience)
         self.threshold, self.threshold_mode = float(threshold), threshold_mode
-        self.cooldown, self.min_lr, self.eps = int(cooldown), float(min_lr), float(eps)
+        self.cooldown, self.eps = int(cooldown), float(eps)
+        self.min_lrs = [float(m) for m in min_lrs]
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
 
@@ -122,6 +148,7 @@ class ReduceLROnPlateau(_Scheduler):
         return value < bar if self.mode == "min" else value > bar
 
     def step(self, metrics: float) -> None:
+        """Record one epoch's metric; reduce the rates after ``patience`` bad epochs."""
         value = float(metrics)
         self.last_epoch += 1
         if self._better(value):
@@ -132,8 +159,8 @@ class ReduceLROnPlateau(_Scheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group in self.optimizer.param_groups:
-                new = max(group["lr"] * self.factor, self.min_lr)
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new > self.eps:
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
