@@ -1,7 +1,9 @@
 """Optimizers: trajectories against NumPy transcriptions of PyTorch's documented algorithms
 (written here, independently of nn.optim), convergence, resume, and hyperparameter errors."""
 
+import importlib
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -26,98 +28,116 @@ def start():
 
 
 # ---------------------------------------------------------------- the references
+# Each is PyTorch's documented pseudo-code, line by line, on plain NumPy arrays. ``maximize``
+# negates the gradient first (as the Adam/Adagrad/RMSprop docs and torch's SGD code do).
 def ref_sgd(lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, maximize=False):
     buf = {}
 
     def step(i, p, g, t):
         g = -g if maximize else g
-        if weight_decay:
+        if weight_decay != 0:
             g = g + weight_decay * p
-        if momentum:
-            buf[i] = g.copy() if i not in buf else momentum * buf[i] + (1 - dampening) * g
+        if momentum != 0:
+            buf[i] = momentum * buf[i] + (1 - dampening) * g if t > 1 else g
             g = g + momentum * buf[i] if nesterov else buf[i]
         return p - lr * g
     return step
 
 
-def ref_adagrad(lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-    acc = {}
+def ref_adagrad(lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                maximize=False):
+    state_sum = {}
 
     def step(i, p, g, t):
-        if weight_decay:
-            g = g + weight_decay * p
-        acc[i] = acc.get(i, np.full_like(p, initial_accumulator_value)) + g * g
+        g = -g if maximize else g
         clr = lr / (1 + (t - 1) * lr_decay)
-        return p - clr * g / (np.sqrt(acc[i]) + eps)
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        state_sum[i] = state_sum.get(i, initial_accumulator_value) + g**2
+        return p - clr * g / (np.sqrt(state_sum[i]) + eps)
     return step
 
 
-def ref_adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
-    m, v, vmax = {}, {}, {}
+def ref_adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+             maximize=False, decoupled=False):
+    m, v, v_max = {}, {}, {}
     b1, b2 = betas
 
     def step(i, p, g, t):
+        g = -g if maximize else g
         if decoupled:
-            p = p * (1 - lr * weight_decay)
-        elif weight_decay:
+            p = p - lr * weight_decay * p
+        elif weight_decay != 0:
             g = g + weight_decay * p
-        m[i] = b1 * m.get(i, 0 * p) + (1 - b1) * g
-        v[i] = b2 * v.get(i, 0 * p) + (1 - b2) * g * g
+        m[i] = b1 * m.get(i, 0.0) + (1 - b1) * g
+        v[i] = b2 * v.get(i, 0.0) + (1 - b2) * g**2
+        m_hat = m[i] / (1 - b1**t)
         if amsgrad:
-            vmax[i] = np.maximum(vmax.get(i, 0 * p), v[i])
-        denom = np.sqrt(vmax[i] if amsgrad else v[i]) / np.sqrt(1 - b2**t) + eps
-        return p - (lr / (1 - b1**t)) * m[i] / denom
+            v_max[i] = np.maximum(v_max.get(i, 0.0), v[i])
+            v_hat = v_max[i] / (1 - b2**t)
+        else:
+            v_hat = v[i] / (1 - b2**t)
+        return p - lr * m_hat / (np.sqrt(v_hat) + eps)
     return step
 
 
-def ref_rmsprop(lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-    sq, avg, buf = {}, {}, {}
+def ref_rmsprop(lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                maximize=False):
+    v, g_ave, buf = {}, {}, {}
 
     def step(i, p, g, t):
-        if weight_decay:
+        g = -g if maximize else g
+        if weight_decay != 0:
             g = g + weight_decay * p
-        sq[i] = alpha * sq.get(i, 0 * p) + (1 - alpha) * g * g
+        v[i] = alpha * v.get(i, 0.0) + (1 - alpha) * g**2
+        v_tilde = v[i]
         if centered:
-            avg[i] = alpha * avg.get(i, 0 * p) + (1 - alpha) * g
-            denom = np.sqrt(sq[i] - avg[i] ** 2) + eps
-        else:
-            denom = np.sqrt(sq[i]) + eps
-        if momentum:
-            buf[i] = momentum * buf.get(i, 0 * p) + g / denom
+            g_ave[i] = g_ave.get(i, 0.0) * alpha + (1 - alpha) * g
+            v_tilde = v_tilde - g_ave[i] ** 2
+        if momentum > 0:
+            buf[i] = momentum * buf.get(i, 0.0) + g / (np.sqrt(v_tilde) + eps)
             return p - lr * buf[i]
-        return p - lr * g / denom
+        return p - lr * g / (np.sqrt(v_tilde) + eps)
     return step
+
+
+def case(name, cls, ref, **kw):
+    extra = {"decoupled": True} if cls is optim.AdamW else {}
+    if cls is optim.AdamW:
+        kw.setdefault("weight_decay", 1e-2)  # AdamW's own default, spelled out for the reference
+    return name, lambda ps: cls(ps, **kw), ref(**kw, **extra)
 
 
 CASES = [
-    ("sgd", lambda ps: optim.SGD(ps, lr=0.05), ref_sgd(0.05)),
-    ("sgd-momentum", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), ref_sgd(0.05, 0.9)),
-    ("sgd-dampening-wd", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3,
-                                              weight_decay=0.01),
-     ref_sgd(0.05, 0.8, 0.3, weight_decay=0.01)),
-    ("sgd-nesterov", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True,
-                                          weight_decay=0.02),
-     ref_sgd(0.05, 0.9, nesterov=True, weight_decay=0.02)),
-    ("sgd-maximize", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.5, maximize=True),
-     ref_sgd(0.05, 0.5, maximize=True)),
-    ("adagrad", lambda ps: optim.Adagrad(ps, lr=0.1), ref_adagrad(0.1)),
-    ("adagrad-decay-init-wd", lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.05,
-                                                       initial_accumulator_value=0.2,
-                                                       weight_decay=0.01),
-     ref_adagrad(0.1, 0.05, 0.01, 0.2)),
-    ("adam", lambda ps: optim.Adam(ps, lr=0.01), ref_adam(0.01)),
-    ("adam-wd", lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.05),
-     ref_adam(0.01, (0.8, 0.99), weight_decay=0.05)),
-    ("adam-amsgrad", lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True),
-     ref_adam(0.01, amsgrad=True)),
-    ("adamw", lambda ps: optim.AdamW(ps, lr=0.01), ref_adam(0.01, weight_decay=1e-2,
-                                                            decoupled=True)),
-    ("adamw-amsgrad", lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.1, amsgrad=True),
-     ref_adam(0.01, weight_decay=0.1, amsgrad=True, decoupled=True)),
-    ("rmsprop", lambda ps: optim.RMSprop(ps, lr=0.01), ref_rmsprop(0.01)),
-    ("rmsprop-centered-momentum-wd", lambda ps: optim.RMSprop(
-        ps, lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.01),
-     ref_rmsprop(0.01, 0.9, momentum=0.5, centered=True, weight_decay=0.01)),
+    case("sgd", optim.SGD, ref_sgd, lr=0.05),
+    case("sgd-momentum", optim.SGD, ref_sgd, lr=0.05, momentum=0.9),
+    case("sgd-dampening", optim.SGD, ref_sgd, lr=0.05, momentum=0.8, dampening=0.3),
+    case("sgd-nesterov", optim.SGD, ref_sgd, lr=0.05, momentum=0.9, nesterov=True),
+    case("sgd-weight-decay", optim.SGD, ref_sgd, lr=0.05, weight_decay=0.1),
+    case("sgd-all", optim.SGD, ref_sgd, lr=0.05, momentum=0.8, dampening=0.3,
+         weight_decay=0.01),
+    case("sgd-nesterov-wd", optim.SGD, ref_sgd, lr=0.05, momentum=0.9, nesterov=True,
+         weight_decay=0.02),
+    case("sgd-maximize", optim.SGD, ref_sgd, lr=0.05, momentum=0.5, maximize=True),
+    case("sgd-maximize-wd", optim.SGD, ref_sgd, lr=0.05, weight_decay=0.1, maximize=True),
+    case("adagrad", optim.Adagrad, ref_adagrad, lr=0.1),
+    case("adagrad-lr-decay", optim.Adagrad, ref_adagrad, lr=0.1, lr_decay=0.05),
+    case("adagrad-initial-accumulator", optim.Adagrad, ref_adagrad, lr=0.1,
+         initial_accumulator_value=0.2),
+    case("adagrad-all", optim.Adagrad, ref_adagrad, lr=0.1, lr_decay=0.05,
+         initial_accumulator_value=0.2, weight_decay=0.01, eps=1e-6, maximize=True),
+    case("adam", optim.Adam, ref_adam, lr=0.01),
+    case("adam-wd", optim.Adam, ref_adam, lr=0.01, betas=(0.8, 0.99), weight_decay=0.05),
+    case("adam-amsgrad", optim.Adam, ref_adam, lr=0.01, amsgrad=True),
+    case("adam-maximize", optim.Adam, ref_adam, lr=0.01, eps=1e-4, maximize=True),
+    case("adamw", optim.AdamW, ref_adam, lr=0.01),
+    case("adamw-amsgrad", optim.AdamW, ref_adam, lr=0.01, weight_decay=0.1, amsgrad=True),
+    case("rmsprop", optim.RMSprop, ref_rmsprop, lr=0.01),
+    case("rmsprop-centered", optim.RMSprop, ref_rmsprop, lr=0.01, centered=True),
+    case("rmsprop-momentum", optim.RMSprop, ref_rmsprop, lr=0.01, momentum=0.5),
+    case("rmsprop-weight-decay", optim.RMSprop, ref_rmsprop, lr=0.01, weight_decay=0.1),
+    case("rmsprop-all", optim.RMSprop, ref_rmsprop, lr=0.01, alpha=0.9, momentum=0.5,
+         centered=True, weight_decay=0.01, maximize=True),
 ]
 
 
@@ -217,8 +237,8 @@ def test_param_groups_have_their_own_hyperparameters():
         opt.add_param_group({"params": [a]})
 
 
-@pytest.mark.parametrize("name", ["sgd-nesterov", "adagrad-decay-init-wd", "adam-amsgrad",
-                                  "rmsprop-centered-momentum-wd"])
+@pytest.mark.parametrize("name", ["sgd-nesterov-wd", "adagrad-all", "adam-amsgrad", "adamw",
+                                  "rmsprop-all"])
 def test_state_dict_resume_is_bit_identical_through_json_keys(name, tmp_path):
     make = dict((c[0], c[1]) for c in CASES)[name]
 
@@ -261,6 +281,89 @@ def test_mismatched_state_dict_names_the_problem():
         opt.load_state_dict(bad)
     with pytest.raises(ValueError, match="expected a dict with 'state' and 'param_groups'"):
         opt.load_state_dict({"lr": 1})
+    two_groups = optim.Adam([{"params": [Value(np.ones(3))]}, {"params": [Value(1.0)]}])
+    with pytest.raises(ValueError, match="2 parameter groups saved, 1 here"):
+        opt.load_state_dict(two_groups.state_dict())
+    scalar_buffer = {"state": {"0": {"step": 1, "exp_avg": np.array(0.5), "exp_avg_sq": 1.0}},
+                     "param_groups": opt.state_dict()["param_groups"]}
+    with pytest.raises(ValueError, match=r"exp_avg: shape \(\) saved, \(3,\) here; parameter 0 "
+                                         r"exp_avg_sq: shape \(\) saved"):
+        opt.load_state_dict(scalar_buffer)
+    with pytest.raises(ValueError, match="state for parameter 4, which does not exist"):
+        opt.load_state_dict({"state": {4: {}}, "param_groups": scalar_buffer["param_groups"]})
+    assert opt.state == {}  # nothing was half-loaded
+
+
+def test_load_state_dict_copies_and_casts_the_saved_buffers():
+    w = Value(np.ones(3, dtype=np.float32))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    saved = {"state": {"0": {"momentum_buffer": np.full(3, 2.0)}},
+             "param_groups": opt.state_dict()["param_groups"]}
+    opt.load_state_dict(saved)
+    w.grad = np.zeros(3, dtype=np.float32)
+    opt.step()  # buffer *= 0.9 in place: must not reach the caller's dict
+    assert np.array_equal(saved["state"]["0"]["momentum_buffer"], np.full(3, 2.0))
+    assert opt.state[w]["momentum_buffer"].dtype == np.float32
+    np.testing.assert_allclose(w.data, 1 - 0.1 * 0.9 * 2.0, rtol=1e-6)
+    exported = opt.state_dict()
+    opt.step()
+    assert np.allclose(exported["state"][0]["momentum_buffer"], 1.8)  # a copy, not the live one
+
+
+@pytest.mark.parametrize("name", [c[0] for c in CASES])
+def test_step_updates_in_place_without_recording_a_graph(name):
+    apply = importlib.import_module("autograd.primitive").apply
+    recorded = []  # every graph node is made by autograd.primitive.apply: watch for its calls
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code is apply.__code__:
+            recorded.append(frame.f_locals.get("op"))
+
+    make = dict((c[0], c[1]) for c in CASES)[name]
+    w, s = Value(np.linspace(0.5, 1.5, 4)), Value(0.7)
+    opt = make([w, s])
+    array = w.data
+    sys.setprofile(watch)
+    try:
+        _ = (w * 2.0).sum()  # the watch works: this records nodes
+        assert recorded
+        recorded.clear()
+        for t in range(1, 4):
+            w.grad, s.grad = fake_grad(w.data, t), float(fake_grad(s.data, t))
+            opt.step()
+    finally:
+        sys.setprofile(None)
+    assert recorded == []
+    assert w.data is array and w.is_leaf and s.is_leaf and type(s.data) is float
+    assert not np.allclose(w.data, np.linspace(0.5, 1.5, 4)) and s.data != 0.7
+
+
+def test_gradient_shape_must_match_the_parameter():
+    w = Value(np.ones(3))
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = np.ones(1)  # would silently broadcast
+    with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(1,\)"):
+        opt.step()
+
+
+def test_add_param_group_takes_defaults_and_checks_them():
+    a, b, c = Value(np.ones(1)), Value(np.ones(1)), Value(np.ones(1))
+    opt = optim.Adam([a], lr=0.01, betas=(0.8, 0.9))
+    opt.add_param_group({"params": b, "lr": 0.5})
+    assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["betas"] == (0.8, 0.9)
+    with pytest.raises(ValueError, match="Adam: lr must be > 0, got -1"):
+        opt.add_param_group({"params": [c], "lr": -1})
+    with pytest.raises(TypeError, match="a dict with a 'params' entry"):
+        opt.add_param_group([c])
+    assert len(opt.param_groups) == 2
+
+
+def test_repr_lists_each_group_like_pytorch():
+    opt = optim.SGD([{"params": [Value(np.ones(1))]}, {"params": [Value(1.0)], "lr": 0.5}],
+                    lr=0.1, momentum=0.9)
+    text = repr(opt)
+    assert text.startswith("SGD (\nParameter Group 0\n    dampening: 0.0\n") and text.endswith(")")
+    assert "Parameter Group 1" in text and "    lr: 0.5" in text and "    momentum: 0.9" in text
 
 
 @pytest.mark.parametrize("build, message", [
@@ -277,7 +380,22 @@ def test_mismatched_state_dict_names_the_problem():
     (lambda p: optim.Adagrad(p, lr_decay=-1), "lr_decay must be >= 0"),
     (lambda p: optim.RMSprop(p, alpha=1.5), r"alpha must be in \[0, 1\)"),
     (lambda p: optim.SGD(p, lr=float("nan")), "lr must be finite"),
-    (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+     "nesterov needs momentum > 0 and dampening = 0"),
+    (lambda p: optim.SGD(p, lr=0.1, dampening=-0.1), "dampening must be >= 0"),
+    (lambda p: optim.Adam(p, lr=0), "Adam: lr must be > 0"),
+    (lambda p: optim.Adam(p, weight_decay=-0.1), "Adam: weight_decay must be >= 0"),
+    (lambda p: optim.Adagrad(p, eps=-1.0), "eps must be >= 0"),
+    (lambda p: optim.Adagrad(p, weight_decay=-1.0), "weight_decay must be >= 0"),
+    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1.0),
+     "initial_accumulator_value must be >= 0"),
+    (lambda p: optim.RMSprop(p, alpha=1.0), r"alpha must be in \[0, 1\), got 1.0"),
+    (lambda p: optim.RMSprop(p, alpha=-0.1), "alpha must be in"),
+    (lambda p: optim.RMSprop(p, eps=-1.0), "RMSprop: eps must be >= 0"),
+    (lambda p: optim.RMSprop(p, momentum=-1.0), "RMSprop: momentum must be >= 0"),
+    (lambda p: optim.RMSprop(p, weight_decay=-1.0), "RMSprop: weight_decay must be >= 0"),
+    (lambda p: optim.RMSprop(p, lr=-0.01), "RMSprop: lr must be > 0"),
+    (lambda p: optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
 ])
 def test_invalid_hyperparameters_raise_value_error(build, message):
     with pytest.raises(ValueError, match=message):
@@ -291,6 +409,12 @@ def test_wrong_params_are_type_errors():
         optim.SGD([np.ones(2)], lr=0.1)
     with pytest.raises(TypeError, match="lr must be a number, got '0.1'"):
         optim.SGD([Value(np.ones(2))], lr="0.1")
+    with pytest.raises(TypeError, match="betas\\[0\\] must be a number, got None"):
+        optim.Adam([Value(np.ones(2))], betas=(None, 0.9))
+    with pytest.raises(TypeError, match="momentum must be a number, got True"):
+        optim.SGD([Value(np.ones(2))], lr=0.1, momentum=True)
+    with pytest.raises(TypeError, match="all Values or all parameter-group dicts"):
+        optim.SGD([Value(np.ones(2)), {"params": [Value(1.0)]}], lr=0.1)
 
 
 def test_get_optimizer_names():
