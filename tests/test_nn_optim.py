@@ -10,6 +10,7 @@ import pytest
 
 from autograd import Value
 from nn import optim
+from nn.io import load_tree, save_tree
 
 SHAPES = [(3,), (2, 3), ()]
 A = np.array([[3.0, 0.5, 0.0], [0.5, 2.0, 0.3], [0.0, 0.3, 1.0]])
@@ -176,16 +177,17 @@ CURVATURE, TARGET = np.array([1.0, 2.0, 0.5]), np.array([1.0, -2.0, 0.5])
 
 @pytest.mark.parametrize("name", list(QUADRATIC))
 def test_drives_a_convex_quadratic_to_its_minimum(name):
-    x = Value(np.zeros(3))
-    opt = QUADRATIC[name]([x])
+    x, z = Value(np.zeros(3)), Value(0.0)  # an array and a scalar (float data) parameter
+    opt = QUADRATIC[name]([x, z])
     for _ in range(3000):
         opt.zero_grad()
         diff = x - TARGET
-        loss = (diff * diff * CURVATURE).sum()
+        loss = (diff * diff * CURVATURE).sum() + 3.0 * (z - 0.25) ** 2
         loss.backward()
         opt.step()
     wd = opt.param_groups[0]["weight_decay"]
     np.testing.assert_allclose(x.data, 2 * CURVATURE * TARGET / (2 * CURVATURE + wd), atol=1e-3)
+    assert type(z.data) is float and abs(z.data - 6.0 * 0.25 / (6.0 + wd)) < 1e-3
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=0.02),
@@ -258,16 +260,17 @@ def test_state_dict_resume_is_bit_identical_through_json_keys(name, tmp_path):
             opt.step()
         return params, opt
 
-    full, _ = run(20)
+    full, full_opt = run(20)
     half, opt = run(10)
-    from nn.io import load_tree, save_tree
-
-    state = load_tree(save_tree(tmp_path / "opt.npz", opt.state_dict()))
-    state["state"] = {str(k): v for k, v in state["state"].items()}  # as JSON would key it
-    json.dumps(opt.state_dict()["param_groups"])  # groups are plain JSON
-    resumed, _ = run(20, resume=([p.data for p in half], state))
+    state = load_tree(save_tree(tmp_path / "opt.npz", opt.state_dict()))  # the npz writer
+    state = {"state": {str(k): v for k, v in state["state"].items()},  # as JSON would key it
+             "param_groups": json.loads(json.dumps(state["param_groups"]))}  # plain JSON
+    resumed, resumed_opt = run(20, resume=([p.data for p in half], state))
     for a, b in zip(full, resumed):
         assert np.array_equal(a.data, b.data)
+    assert resumed_opt.param_groups[0].keys() == full_opt.param_groups[0].keys()
+    assert all(resumed_opt.param_groups[0][k] == v for k, v in full_opt.param_groups[0].items()
+               if k != "params")
 
 
 def test_mismatched_state_dict_names_the_problem():
