@@ -6,8 +6,8 @@
 >>> y.backward()
 >>> a.grad, b.grad
 
-``autograd.draw`` is the diagram function; its module (``GraphvizMissingError``,
-``format_number``, ...) is imported as ``from autograd.draw import ...``.
+``autograd.draw`` is the diagram function (its module: ``from autograd.draw import ...``);
+``autograd.diagram`` is the drawing surface it shares with ``nn.draw_network``.
 """
 
 from .value import Value  # first: the op modules need the class defined

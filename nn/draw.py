@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.draw import GraphvizMissingError, format_number, new_diagram
+from autograd.diagram import GraphvizMissingError, format_number, new_diagram
 
 __all__ = ["draw_network", "main", "render_model_file"]
 

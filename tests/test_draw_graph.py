@@ -1,7 +1,6 @@
 """Computation-graph diagrams: DOT structure, labels against closed forms, teaching views,
 trouble markers, collapsing, real rendering with `dot`, and a missing Graphviz."""
 
-import importlib
 import math
 import re
 import subprocess
@@ -15,11 +14,9 @@ import pytest
 pytest.importorskip("graphviz")
 
 import autograd  # noqa: E402
-from autograd import Value, primitive  # noqa: E402
-from autograd.draw import GraphvizMissingError, draw, repr_mimebundle  # noqa: E402
-
-# `autograd.draw` is the function (exported by the package); the module behind it:
-draw_module = importlib.import_module("autograd.draw")
+from autograd import Value, diagram, primitive  # noqa: E402
+from autograd.diagram import GraphvizMissingError  # noqa: E402
+from autograd.draw import draw, repr_mimebundle  # noqa: E402
 
 ID = r'("[^"]+"|\w+)'
 NODE = re.compile(rf'^\t+{ID} \[label=("(?:[^"\\]|\\.)*"|\S+)(.*)\]$')
@@ -342,13 +339,13 @@ def test_missing_dot_gives_one_clear_error_and_source_still_works(tmp_path, monk
 
 def test_missing_graphviz_package_names_the_extra(monkeypatch):
     *_, L = micrograd_graph()
-    draw_module._diagram_class.cache_clear()
+    diagram._diagram_class.cache_clear()
     monkeypatch.setitem(sys.modules, "graphviz", None)
     try:
         with pytest.raises(ImportError, match=r"pip install netgrad\[viz\]"):
             draw(L)
     finally:
-        draw_module._diagram_class.cache_clear()
+        diagram._diagram_class.cache_clear()
 
 
 @pytest.mark.parametrize("call, error, match", [

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("graphviz")
 
 from autograd import Value  # noqa: E402
-from autograd.draw import GraphvizMissingError  # noqa: E402
+from autograd.diagram import GraphvizMissingError  # noqa: E402
 from nn.draw import draw_network, main, render_model_file  # noqa: E402
 
 NODE = re.compile(r'^\t(\w+) \[label="?([^"\]]*)"?(.*)\]$')
