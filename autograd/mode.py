@@ -57,32 +57,43 @@ class _Scope:
         return wrapper
 
 
-class no_grad(_Scope):
+class _GradMode(_Scope):
+    """Sets gradient recording to ``value`` for the block (direct attribute access: this
+    runs twice per backward)."""
+
+    __slots__ = ("value",)
+
+    def _fresh(self) -> _GradMode:
+        scope = object.__new__(type(self))
+        scope.value = self.value
+        return scope
+
+    def __enter__(self) -> None:
+        self._previous = MODE.grad_enabled
+        MODE.grad_enabled = self.value
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.grad_enabled = self._previous
+
+
+class no_grad(_GradMode):
     """Operations inside are not recorded (no graph, no gradients). ``with no_grad():``
     or ``@no_grad()``."""
 
     __slots__ = ()
 
-    def __enter__(self) -> None:
-        self._previous = MODE.grad_enabled
-        MODE.grad_enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        MODE.grad_enabled = self._previous
+    def __init__(self) -> None:
+        self.value = False
 
 
-class enable_grad(_Scope):
+class enable_grad(_GradMode):
     """Record operations again, e.g. inside a ``no_grad`` block. ``with enable_grad():``
     or ``@enable_grad()``."""
 
     __slots__ = ()
 
-    def __enter__(self) -> None:
-        self._previous = MODE.grad_enabled
-        MODE.grad_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        MODE.grad_enabled = self._previous
+    def __init__(self) -> None:
+        self.value = True
 
 
 class detect_anomaly(_Scope):

@@ -194,6 +194,11 @@ def _at(data: Any, shape: tuple[int, ...], index: tuple[int, ...]) -> str:
     return f"is finite, largest |value| {float(np.max(np.abs(data))):.6g}"
 
 
+def _inputs_at(parents: tuple[Value, ...], shape: tuple[int, ...], index: tuple[int, ...]) -> str:
+    return "; ".join(f"input {i} (shape {p.shape}) {_at(p.data, shape, index)}"
+                     for i, p in enumerate(parents))
+
+
 def check_finite_forward(op: Primitive, parents: tuple[Value, ...], out: Any) -> None:
     """Under detect_anomaly: raise if ``op`` turned finite inputs into nan/inf.
 
@@ -206,12 +211,10 @@ def check_finite_forward(op: Primitive, parents: tuple[Value, ...], out: Any) ->
     shape = np.shape(out)
     bad = _first_bad(out)
     where = f" at index {bad}" if bad else ""
-    inputs = [f"input {i} (shape {p.shape}) {_at(p.data, shape, bad)}"
-              for i, p in enumerate(parents)]
     raise AnomalyError(
         f"{op.name} produced {_describe(out)}{where} of its output (shape {shape}) from "
         f"finite inputs of shapes {', '.join(str(p.shape) for p in parents)}: "
-        f"{'; '.join(inputs)}"
+        f"{_inputs_at(parents, shape, bad)}"
     )
 
 
@@ -226,13 +229,11 @@ def check_finite_backward(op: Primitive, parents, g: Any, grads: tuple) -> None:
         shape = np.shape(raw(pg))
         bad = _first_bad(pg)
         where = f" at index {bad}" if bad else ""
-        held = [f"input {k} (shape {q.shape}) {_at(q.data, shape, bad)}"
-                for k, q in enumerate(parents)]
         raise AnomalyError(
             f"backward of {op.name} produced {_describe(pg)} in the gradient of input {i} "
             f"(shape {p.shape}){where} from a finite incoming gradient of shape "
             f"{np.shape(raw(g))}; operand shapes {[q.shape for q in parents]}: "
-            f"{'; '.join(held)}"
+            f"{_inputs_at(parents, shape, bad)}"
         )
 
 
