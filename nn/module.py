@@ -72,18 +72,25 @@ class Module:
     def children(self) -> Iterator[Module]:
         return (module for _, module in self.named_children())
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module (named ``prefix``, "" for the root) and every submodule, depth first."""
+    def _walk(self, prefix: str) -> Iterator[tuple[str, Module | Parameter]]:
+        """Every submodule and parameter once, with its dotted path, depth first in the
+        order the attributes were set (iterative: no recursion limit)."""
         stack, seen = [(prefix, self)], set()
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
+            path, item = stack.pop()
+            if id(item) in seen:
                 continue
-            seen.add(id(module))
-            yield name, module
-            kids = [(f"{name}.{child}" if name else child, m)
-                    for child, m in module.named_children()]
-            stack.extend(reversed(kids))
+            seen.add(id(item))
+            yield path, item
+            if isinstance(item, Module):
+                members = [(f"{path}.{name}" if path else name, value)
+                           for name, value in _members(item)
+                           if isinstance(value, (Parameter, Module))]
+                stack.extend(reversed(members))
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``, "" for the root) and every submodule, depth first."""
+        return ((path, m) for path, m in self._walk(prefix) if isinstance(m, Module))
 
     def modules(self) -> Iterator[Module]:
         return (module for _, module in self.named_modules())
@@ -91,19 +98,7 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Every parameter once, with its dotted path (``layers.0.weight``), in the order the
         attributes were set (depth first)."""
-        stack, seen = [(prefix, self)], set()
-        while stack:
-            path, item = stack.pop()
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if isinstance(item, Parameter):
-                yield path, item
-                continue
-            members = [(f"{path}.{name}" if path else name, value)
-                       for name, value in _members(item)
-                       if isinstance(value, (Parameter, Module))]
-            stack.extend(reversed(members))
+        return ((path, p) for path, p in self._walk(prefix) if isinstance(p, Parameter))
 
     def parameters(self) -> list[Parameter]:
         """The trainable leaves, in a fixed order (what optimizers take)."""
