@@ -82,10 +82,11 @@ class Optimizer:
         if _number(type(self).__name__, "lr", group["lr"]) <= 0:
             raise ValueError(f"{type(self).__name__}: lr must be > 0, got {group['lr']}")
 
-    def require(self, group: dict[str, Any], name: str, low: float, high: float = math.inf,
+    def require(self, name: str, value: Any, low: float, high: float = math.inf,
                 high_open: bool = False) -> None:
-        """Check ``low <= group[name] <= high`` (``< high`` when ``high_open``)."""
-        value = _number(type(self).__name__, name, group[name])
+        """Check the hyperparameter ``name``: ``low <= value <= high`` (``< high`` when
+        ``high_open``)."""
+        value = _number(type(self).__name__, name, value)
         if value < low or value > high or (high_open and value == high):
             bound = f"in [{low:g}, {high:g}{')' if high_open else ']'}" if high < math.inf \
                 else f">= {low:g}"
@@ -224,7 +225,7 @@ class SGD(Optimizer):
     def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         for name in ("momentum", "dampening", "weight_decay"):
-            self.require(group, name, 0.0)
+            self.require(name, group[name], 0.0)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
 
@@ -259,7 +260,7 @@ class Adagrad(Optimizer):
     def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            self.require(group, name, 0.0)
+            self.require(name, group[name], 0.0)
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                group: dict[str, Any]) -> None:
@@ -293,9 +294,9 @@ class Adam(Optimizer):
                              f"got {betas!r}")
         group["betas"] = tuple(betas)
         for i, beta in enumerate(betas):
-            self.require({f"betas[{i}]": beta}, f"betas[{i}]", 0.0, 1.0, high_open=True)
-        self.require(group, "eps", 0.0)
-        self.require(group, "weight_decay", 0.0)
+            self.require(f"betas[{i}]", beta, 0.0, 1.0, high_open=True)
+        self.require("eps", group["eps"], 0.0)
+        self.require("weight_decay", group["weight_decay"], 0.0)
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                group: dict[str, Any]) -> None:
@@ -341,9 +342,9 @@ class RMSprop(Optimizer):
 
     def check(self, group: dict[str, Any]) -> None:
         super().check(group)
-        self.require(group, "alpha", 0.0, 1.0, high_open=True)
+        self.require("alpha", group["alpha"], 0.0, 1.0, high_open=True)
         for name in ("eps", "weight_decay", "momentum"):
-            self.require(group, name, 0.0)
+            self.require(name, group[name], 0.0)
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                group: dict[str, Any]) -> None:
