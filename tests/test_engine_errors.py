@@ -52,7 +52,8 @@ def test_shape_errors_name_op_and_shapes(fn, words):
 
 
 def test_labels_out_of_range():
-    with pytest.raises(ValueError, match=r"labels must be in 0..2, got \[3\]"):
+    with pytest.raises(ValueError, match=r"softmax_cross_entropy: labels must be in 0..2 "
+                                         r"for 3 classes, got \[3\]"):
         ag.softmax_cross_entropy(Value(np.ones((2, 3))), np.array([0, 3]))
 
 

@@ -128,10 +128,9 @@ def softmax_cross_entropy(logits, target):
                 f"shape {sl} (expected labels of shape {sl[:-1]})"
             )
         if target.size and (target.min() < 0 or target.max() >= sl[-1]):
-            bad = target[(target < 0) | (target >= sl[-1])]
-            raise ValueError(
-                f"softmax_cross_entropy: labels must be in 0..{sl[-1] - 1}, got {bad[:5].tolist()}"
-            )
+            bad = np.unique(target[(target < 0) | (target >= sl[-1])])
+            raise ValueError(f"softmax_cross_entropy: labels must be in 0..{sl[-1] - 1} for "
+                             f"{sl[-1]} classes, got {bad[:5].tolist()}")
         return _softmax_cross_entropy(logits, target=target)
     if target.shape != sl:
         raise ShapeError(
