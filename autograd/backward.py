@@ -70,7 +70,9 @@ def _seed(root: Value, gradient: Any, create_graph: bool) -> Any:
                 f"(an array of shape {root.shape}); only one-element outputs seed it with 1"
             )
         data = root.data
-        seed = 1.0 if type(data) is float else np.ones_like(data)
+        # 1 in the root's dtype; a NumPy scalar for 0-d roots (np.ones_like is slow)
+        seed = 1.0 if type(data) is float else \
+            data.dtype.type(1) if data.ndim == 0 else np.ones_like(data)
     else:
         seed = as_data(gradient, "gradient")
         shape = () if type(seed) is float else seed.shape
@@ -112,8 +114,6 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
             targets[node] = g
         parents = node._parents
         attrs = node._attrs
-        if op.wants_needs:
-            attrs = dict(attrs or (), needs=tuple([p.requires_grad for p in parents]))
         if create_graph:
             grads = op.vjp(g, node, *parents, **(attrs or {}))
         elif attrs is not None:
@@ -129,7 +129,8 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                 continue
             if pg is not None:
                 if type(pg) is not float:
-                    shape = parent.shape
+                    data = parent.data
+                    shape = () if type(data) is float else data.shape
                     if pg.shape != shape:
                         pg = unbroadcast(pg, shape)
                     elif pg is g and parent._op is None:

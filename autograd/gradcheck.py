@@ -76,7 +76,7 @@ def _replay(order: list[Value], nudged: Value, data: np.ndarray) -> Any:
         if node._op is None:
             continue
         args = [values.get(p, p.data) for p in node._parents]
-        values[node] = node._op.forward(*args, **(node._attrs or {}))
+        values[node] = node._op(*args, **node.attrs)  # raw data in: no node recorded
     return values[order[0]]
 
 

@@ -1,4 +1,5 @@
-"""How an op is defined once and recorded: `Primitive`, `apply` and `unbroadcast`.
+"""How an op is defined once and recorded: `Primitive` (calling one records a node) and
+`unbroadcast`.
 
 An op is a forward function on raw data (Python floats or ndarrays) plus a
 vector-Jacobian product ``vjp(g, out, *inputs, **attrs) -> tuple of input gradients``.
@@ -24,16 +25,19 @@ class Primitive:
     """An op: ``forward(*data, **attrs)`` and ``vjp(g, out, *inputs, **attrs)``.
 
     Calling a Primitive on Values records a node; on raw data it just computes, which is
-    what lets VJP rules call primitives on either.
+    what lets VJP rules call primitives on either. An op made with ``saves=True`` returns
+    ``(out, saved)`` from its forward: ``saved`` (raw data the backward would otherwise
+    recompute, like softmax probabilities) reaches its VJP as the keyword ``saved``.
     """
 
-    __slots__ = ("name", "forward", "vjp", "wants_needs")
+    __slots__ = ("name", "forward", "vjp", "wants_needs", "saves")
 
-    def __init__(self, name: str, forward: Callable) -> None:
+    def __init__(self, name: str, forward: Callable, saves: bool = False) -> None:
         self.name = name
         self.forward = forward
         self.vjp: Callable | None = None
         self.wants_needs = False
+        self.saves = saves
 
     def defvjp(self, vjp: Callable) -> Callable:
         """Attach the VJP rule (used as a decorator right below the forward).
@@ -46,18 +50,64 @@ class Primitive:
         return vjp
 
     def __call__(self, *args: Any, **attrs: Any) -> Any:
-        for arg in args:
-            if isinstance(arg, Value):
-                return apply(self, *args, **attrs)
-        return self.forward(*args, **attrs)
+        """Run forward on the operands' data and, when an operand requires grad and grad
+        mode is on, record the result as a node of the graph. Plain numbers/arrays among
+        Values become constants; with no Value at all this only computes."""
+        if len(args) == 2:  # most ops: test the two operands without building a list
+            a, b = args
+            if isinstance(a, Value):
+                parents = args if isinstance(b, Value) else (a, constant(b))
+            elif isinstance(b, Value):
+                parents = (constant(a), b)
+            else:
+                return self._compute(args, attrs)
+        elif len(args) == 1 and isinstance(args[0], Value):
+            parents = args
+        elif any(isinstance(arg, Value) for arg in args):
+            parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
+        else:
+            return self._compute(args, attrs)
+        try:
+            out = self.forward(*[p.data for p in parents], **attrs)
+        except ValueError as exc:
+            raise _shape_error(self, parents, exc) from None
+        if self.saves:
+            out, attrs["saved"] = out
+        if MODE.anomaly:
+            check_finite_forward(self, parents, out)
+
+        node = object.__new__(Value)
+        node.data = out
+        node.grad = None
+        node.name = None
+        if MODE.grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    if self.wants_needs:  # fixed now: the VJP skips inputs without grad
+                        attrs["needs"] = tuple([q.requires_grad for q in parents])
+                    node.requires_grad = True
+                    node._op = self
+                    node._parents = parents
+                    node._attrs = attrs or None
+                    return node
+        node.requires_grad = False
+        node._op = None
+        node._parents = ()
+        node._attrs = None
+        return node
+
+    def _compute(self, args: tuple, attrs: dict) -> Any:
+        out = self.forward(*args, **attrs)
+        return out[0] if self.saves else out
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
-def primitive(name: str) -> Callable[[Callable], Primitive]:
-    """Decorator turning a forward function on raw data into a `Primitive` named ``name``."""
-    return lambda forward: Primitive(name, forward)
+def primitive(name: str, saves: bool = False) -> Callable[[Callable], Primitive]:
+    """Decorator turning a forward function on raw data into a `Primitive` named ``name``
+    (``saves``: the forward returns ``(out, saved)``, see `Primitive`)."""
+    return lambda forward: Primitive(name, forward, saves)
 
 
 class Constant(Value):
@@ -83,54 +133,14 @@ def constant(data: Any) -> Value:
     return node
 
 
-def apply(op: Primitive, *args: Any, **attrs: Any) -> Value:
-    """Run ``op`` forward on the operands' data and, when any operand requires grad and
-    grad mode is on, record the result as a node of the graph."""
-    n = len(args)
-    if n == 2:
-        a, b = args
-        if isinstance(a, Value):
-            parents = args if isinstance(b, Value) else (a, constant(b))
-        else:
-            parents = (constant(a), b if isinstance(b, Value) else constant(b))
-    elif n == 1:
-        parents = args if isinstance(args[0], Value) else (constant(args[0]),)
-    else:
-        parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
-    try:
-        if attrs or n > 2:
-            out = op.forward(*[p.data for p in parents], **attrs)
-        elif n == 2:
-            out = op.forward(parents[0].data, parents[1].data)
-        else:
-            out = op.forward(parents[0].data)
-    except ValueError as exc:
-        if isinstance(exc, ShapeError):
-            raise
-        shapes = " and ".join(str(p.shape) for p in parents)
-        if "broadcast" in str(exc):
-            raise ShapeError(f"'{op.name}': cannot broadcast shapes {shapes}") from None
-        raise ShapeError(f"'{op.name}' on shapes {shapes}: {exc}") from None
-    if MODE.anomaly:
-        check_finite_forward(op, parents, out)
-
-    node = object.__new__(Value)
-    node.data = out
-    node.grad = None
-    node.name = None
-    if MODE.grad_enabled:
-        for p in parents:
-            if p.requires_grad:
-                node.requires_grad = True
-                node._op = op
-                node._parents = parents
-                node._attrs = attrs or None
-                return node
-    node.requires_grad = False
-    node._op = None
-    node._parents = ()
-    node._attrs = None
-    return node
+def _shape_error(op: Primitive, parents: tuple[Value, ...], exc: ValueError) -> ShapeError:
+    """A forward's ValueError in the user's terms: the op and the operands' shapes."""
+    if isinstance(exc, ShapeError):
+        return exc
+    shapes = " and ".join(str(p.shape) for p in parents)
+    if "broadcast" in str(exc):
+        return ShapeError(f"'{op.name}': cannot broadcast shapes {shapes}")
+    return ShapeError(f"'{op.name}' on shapes {shapes}: {exc}")
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:

@@ -108,7 +108,8 @@ class Value:
     @property
     def attrs(self) -> dict:
         """The op's non-differentiable settings (axis, shape, ...)."""
-        return {} if self._attrs is None else dict(self._attrs)
+        attrs = self._attrs or {}
+        return {k: v for k, v in attrs.items() if k not in ("saved", "needs")}  # engine-only
 
     def item(self) -> float:
         """The value of a one-element Value as a Python float."""
@@ -170,9 +171,7 @@ class Value:
         ``create_graph=True`` the gradients are Values themselves, so they can be
         differentiated again. The graph is kept, so it can be drawn or backpropagated again.
         """
-        from .backward import backward
-
-        backward(self, gradient, create_graph)
+        _backward(self, gradient, create_graph)
 
     def zero_grad(self) -> None:
         """Forget this node's gradient (sets ``grad`` to None)."""
@@ -184,45 +183,45 @@ class Value:
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
-        return apply(ops.add, self, other)
+        return ops.add(self, other)
 
     def __radd__(self, other):
-        return apply(ops.add, other, self)
+        return ops.add(other, self)
 
     def __sub__(self, other):
-        return apply(ops.sub, self, other)
+        return ops.sub(self, other)
 
     def __rsub__(self, other):
-        return apply(ops.sub, other, self)
+        return ops.sub(other, self)
 
     def __mul__(self, other):
-        return apply(ops.mul, self, other)
+        return ops.mul(self, other)
 
     def __rmul__(self, other):
-        return apply(ops.mul, other, self)
+        return ops.mul(other, self)
 
     def __truediv__(self, other):
-        return apply(ops.div, self, other)
+        return ops.div(self, other)
 
     def __rtruediv__(self, other):
-        return apply(ops.div, other, self)
+        return ops.div(other, self)
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return apply(ops.power, self, other)
-        return apply(ops.pow_const, self, exponent=float(as_data(other, "exponent")))
+            return ops.power(self, other)
+        return ops.pow_const(self, exponent=float(as_data(other, "exponent")))
 
     def __rpow__(self, other):
-        return apply(ops.power, other, self)
+        return ops.power(other, self)
 
     def __neg__(self):
-        return apply(ops.neg, self)
+        return ops.neg(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return apply(ops.abs, self)
+        return ops.abs(self)
 
     def __matmul__(self, other):
         return ops.matmul(self, other)
@@ -254,37 +253,37 @@ class Value:
 
     # ----------------------------------------------------------------- methods
     def exp(self):
-        return apply(ops.exp, self)
+        return ops.exp(self)
 
     def log(self):
-        return apply(ops.log, self)
+        return ops.log(self)
 
     def sqrt(self):
-        return apply(ops.sqrt, self)
+        return ops.sqrt(self)
 
     def abs(self):
-        return apply(ops.abs, self)
+        return ops.abs(self)
 
     def tanh(self):
-        return apply(ops.tanh, self)
+        return ops.tanh(self)
 
     def sigmoid(self):
-        return apply(ops.sigmoid, self)
+        return ops.sigmoid(self)
 
     def relu(self):
-        return apply(ops.relu, self)
+        return ops.relu(self)
 
     def leaky_relu(self, negative_slope: float = 0.01):
         return ops.leaky_relu(self, negative_slope)
 
     def softplus(self):
-        return apply(ops.softplus, self)
+        return ops.softplus(self)
 
     def sin(self):
-        return apply(ops.sin, self)
+        return ops.sin(self)
 
     def cos(self):
-        return apply(ops.cos, self)
+        return ops.cos(self)
 
     def clip(self, min=None, max=None):  # noqa: A002 - numpy's names
         return ops.clip(self, min, max)
@@ -347,4 +346,4 @@ def _short(x) -> str:
 
 
 from . import ops  # noqa: E402  (ops need Value; Value's operators need ops)
-from .primitive import apply  # noqa: E402
+from .backward import backward as _backward  # noqa: E402
