@@ -153,7 +153,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
         raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
                          f"{logits.shape[:-1]} or probabilities of shape {logits.shape}, got "
                          f"target of shape {target.shape}")
-    return _reduce(autograd.softmax_cross_entropy(logits, target), reduction)
+    return autograd.softmax_cross_entropy(logits, target, reduction)  # one fused node
 
 
 def hinge(scores: Any, target: Any, reduction: str = "mean", margin: float = 1.0) -> Value:

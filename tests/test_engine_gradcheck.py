@@ -179,8 +179,29 @@ def test_softmax_cross_entropy(shape):
     labels = rng(2).integers(0, shape[-1], shape[:-1])
     probs = rng(3).dirichlet(np.ones(shape[-1]), shape[:-1]) if len(shape) > 1 else \
         rng(3).dirichlet(np.ones(shape[-1]))
-    assert gradcheck(lambda z: ag.softmax_cross_entropy(z, labels), logits)
-    assert gradcheck(lambda z: ag.softmax_cross_entropy(z, probs), logits)
+    for reduction in ("none", "mean", "sum"):
+        assert gradcheck(lambda z, r=reduction: ag.softmax_cross_entropy(z, labels, r), logits)
+        assert gradcheck(lambda z, r=reduction: ag.softmax_cross_entropy(z, probs, r), logits)
+    # Rows that do not sum to 1 (unnormalised weights): the gradient is
+    # softmax * sum(t) - t, not softmax - t.
+    assert gradcheck(lambda z: ag.softmax_cross_entropy(z, 2.5 * probs), logits)
+
+
+@pytest.mark.parametrize("reduction, reduce", [("mean", np.mean), ("sum", np.sum)])
+def test_softmax_cross_entropy_reduction_matches_numpy(reduction, reduce):
+    logits = rng(1).standard_normal((4, 3)) * 3
+    labels = np.array([0, 2, 1, 2])
+    z = Value(logits)
+    loss = ag.softmax_cross_entropy(z, labels, reduction)
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(loss.item(), reduce(-log_softmax[np.arange(4), labels]),
+                               rtol=1e-14)
+    loss.backward()
+    loss.backward()  # twice: the saved softmax must not have been changed by the first
+    expected = np.exp(log_softmax) - np.eye(3)[labels]
+    expected /= 4 if reduction == "mean" else 1
+    np.testing.assert_allclose(z.grad, 2 * expected, rtol=1e-13)
+    assert "saved" not in loss.attrs and loss.attrs["reduction"] == reduction
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
@@ -189,8 +210,8 @@ def test_softmax_cross_entropy(shape):
     ((4, 10), 30.0, 0.0), ((4, 10), 1.0, 1e4), ((4, 10), 1.0, -1e4),
 ], ids=str)
 def test_softmax_cross_entropy_label_gradient_matches_textbook(shape, scale, offset, dtype, tol):
-    # The label VJP reuses the forward's loss (lse = loss + picked logit) instead of
-    # recomputing max/exp/sum; it must agree with softmax - onehot, also for big offsets.
+    # The label VJP reuses the softmax saved by the forward; it must agree with
+    # softmax - onehot, also for big offsets.
     logits = (rng(1).standard_normal(shape) * scale + offset).astype(dtype)
     labels = rng(2).integers(0, shape[-1], shape[:-1])
     g = rng(3).random(shape[:-1]) + 0.5

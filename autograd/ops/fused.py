@@ -1,10 +1,13 @@
 """Fused ops for the hot path of neural networks: one node instead of several.
 
 ``affine`` is a layer's ``x @ W.T + b``; ``softmax_cross_entropy`` is log-softmax plus
-negative log-likelihood, whose gradient is simply ``softmax - target``.
+negative log-likelihood (and its mean), whose gradient is simply ``softmax - target``: the
+forward saves the softmax for it.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -50,73 +53,67 @@ def affine(x, weight, bias=None):
     return _affine(x, weight, bias)
 
 
-def _pick(rows, labels):
-    """rows[..., labels] for integer labels of shape rows.shape[:-1] (fast 2-d indexing)."""
-    flat = rows.reshape(-1, rows.shape[-1])
-    return flat[np.arange(len(flat)), labels.ravel()].reshape(labels.shape)
+def _flat_index(labels, classes):
+    """Positions of ``[..., labels]`` in the flattened (..., classes) array."""
+    return np.arange(0, labels.size * classes, classes) + labels.ravel()
 
 
-# Largest loss for which the label VJP reuses the forward (eps * loss <= 2**-20 ~ 1e-6).
-_REUSE_MAX_LOSS = {np.dtype(t): 2.0**-20 / np.finfo(t).eps for t in (np.float32, np.float64)}
+REDUCTIONS = ("none", "mean", "sum")
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
 
 
-@primitive("softmax_cross_entropy")
-def _softmax_cross_entropy(logits, target):
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=-1))
+@primitive("softmax_cross_entropy", saves=True)
+def _softmax_cross_entropy(logits, target, reduction):
+    shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
+    probs = np.exp(shifted)
+    sums = np.add.reduce(probs, axis=-1)
+    log_norm = np.log(sums)
     if target.dtype.kind in "iu":
-        return log_norm - _pick(shifted, target)
-    return (target * (log_norm[..., None] - shifted)).sum(axis=-1)
+        picks = _flat_index(target, logits.shape[-1])
+        loss = log_norm - shifted.reshape(-1)[picks].reshape(target.shape)
+    else:
+        picks = None
+        loss = (target * (log_norm[..., None] - shifted)).sum(axis=-1)
+    probs /= sums[..., None]
+    if reduction != "none":
+        total = np.add.reduce(loss, axis=None)  # (np.mean's wrapper costs more than a sum)
+        loss = total / loss.size if reduction == "mean" else total  # empty: nan, as np.mean
+    return loss, (probs, picks)  # saved: the softmax is most of the gradient
 
 
 @_softmax_cross_entropy.defvjp
-def _softmax_cross_entropy_vjp(g, out, logits, target):
+def _softmax_cross_entropy_vjp(g, out, logits, target, reduction, saved):
+    # d loss_row / d logits_row = softmax * sum(target_row) - target_row (one-hot: sum 1).
     labels = target.dtype.kind in "iu"
-    if not isinstance(logits, Value):  # first order: one fresh array, updated in place
+    if reduction == "none":
+        scale = reshape(g, data_shape(out) + (1,))
+    else:  # a scalar
+        rows = max(1, math.prod(data_shape(logits)[:-1]))
+        scale = g / rows if reduction == "mean" else g
+    if isinstance(logits, Value):  # higher order: a differentiable expression
+        probs = softmax(logits, -1)
         if labels:
-            grad = _labels_grad(g, out, logits, target)
-            if grad is not None:
-                return (grad,)
-        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        grad = e / e.sum(axis=-1, keepdims=True)
-        if labels:
-            flat = grad.reshape(-1, grad.shape[-1])
-            flat[np.arange(len(flat)), target.ravel()] -= 1
-        else:
-            grad -= target
-        grad *= np.reshape(g, np.shape(g) + (1,))
+            onehot = np.zeros(logits.shape, dtype=logits.dtype)
+            np.put_along_axis(onehot, target[..., None], 1, axis=-1)
+            return (scale * (probs - onehot),)
+        return (scale * (probs * target.sum(axis=-1, keepdims=True) - target),)
+    probs, picks = saved
+    if type(scale) is not np.ndarray or scale.ndim == 0:
+        scale = float(scale)  # keeps float32 gradients float32
+    if labels:  # one fresh array, updated in place
+        grad = probs * scale
+        grad.reshape(-1)[picks] -= scale if type(scale) is float else scale.ravel()
         return (grad,)
-    if labels:
-        onehot = np.zeros(logits.shape, dtype=logits.dtype)
-        np.put_along_axis(onehot, target[..., None], 1, axis=-1)
-        target = onehot
-    return (reshape(g, data_shape(out) + (1,)) * (softmax(logits, -1) - target),)
+    return ((probs * target.sum(axis=-1, keepdims=True) - target) * scale,)
 
 
-def _labels_grad(g, out, logits, labels):
-    """``g * (softmax(logits) - onehot(labels))`` reusing the forward's loss instead of
-    recomputing max/exp-sum/division: the loss is ``lse - z[label]``, so the softmax is
-    ``exp((z - z[label]) - loss)``. Subtracting the label's logit first cancels large
-    common offsets exactly, but the result still rounds like ``eps * loss``: so this is
-    used only while every loss is small enough for that to stay below ~1e-6 (float32:
-    loss <= 8, float64: always in practice). None otherwise, and for a nan/inf loss
-    (an overflowed row): the caller then recomputes the max-shifted softmax."""
-    loss = np.asarray(out).reshape(-1, 1)
-    if not loss.size or not loss.max() <= _REUSE_MAX_LOSS.get(logits.dtype, 0.0):
-        return None
-    flat = logits.reshape(-1, logits.shape[-1])
-    rows, cols = np.arange(len(flat)), labels.ravel()
-    grad = flat - flat[rows, cols][:, None]
-    grad -= loss
-    np.exp(grad, out=grad)
-    grad[rows, cols] -= 1
-    grad *= np.asarray(g).reshape(-1, 1)
-    return grad.reshape(logits.shape)
-
-
-def softmax_cross_entropy(logits, target):
-    """Per-row cross-entropy of ``logits`` (..., classes) against integer class ``target``
-    (...) or probability rows (..., classes); returns shape (...). Stable for any logits."""
+def softmax_cross_entropy(logits, target, reduction: str = "none"):
+    """Cross-entropy of ``logits`` (..., classes) against integer class ``target`` (...) or
+    probability rows (..., classes): per row, shape (...), for ``reduction="none"``; their
+    mean or sum (a scalar) for "mean"/"sum", in the same node. Stable for any logits."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"softmax_cross_entropy: reduction must be one of {REDUCTIONS}, "
+                         f"got {reduction!r}")
     sl = data_shape(raw(logits))
     target = np.asarray(raw(target))
     if not sl:
@@ -127,15 +124,17 @@ def softmax_cross_entropy(logits, target):
                 f"softmax_cross_entropy: labels of shape {target.shape} do not fit logits of "
                 f"shape {sl} (expected labels of shape {sl[:-1]})"
             )
-        if target.size and (target.min() < 0 or target.max() >= sl[-1]):
+        # Viewed as unsigned, negative labels are huge: one max() checks both ends.
+        if target.size and target.view(_UNSIGNED.get(target.dtype, target.dtype)).max() >= sl[-1]:
             bad = np.unique(target[(target < 0) | (target >= sl[-1])])
             raise ValueError(f"softmax_cross_entropy: labels must be in 0..{sl[-1] - 1} for "
                              f"{sl[-1]} classes, got {bad[:5].tolist()}")
-        return _softmax_cross_entropy(logits, target=target)
+        return _softmax_cross_entropy(logits, target=target, reduction=reduction)
     if target.shape != sl:
         raise ShapeError(
             f"softmax_cross_entropy: target of shape {target.shape} does not fit logits of "
             f"shape {sl} (integer labels {sl[:-1]} or probabilities {sl})"
         )
     dtype = np.result_type(raw(logits))
-    return _softmax_cross_entropy(logits, target=target.astype(dtype, copy=False))
+    return _softmax_cross_entropy(logits, target=target.astype(dtype, copy=False),
+                                  reduction=reduction)
