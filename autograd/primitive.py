@@ -63,10 +63,13 @@ class Primitive:
                 return self._compute(args, attrs)
         elif len(args) == 1 and isinstance(args[0], Value):
             parents = args
-        elif any(isinstance(arg, Value) for arg in args):
-            parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
         else:
-            return self._compute(args, attrs)
+            for arg in args:
+                if isinstance(arg, Value):
+                    break
+            else:
+                return self._compute(args, attrs)
+            parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
         try:
             out = self.forward(*[p.data for p in parents], **attrs)
         except ValueError as exc:

@@ -19,11 +19,16 @@ __all__ = ["environment_header", "format_table", "interleaved_medians", "peak_rs
 
 
 def interleaved_medians(contenders: dict[str, Callable[[], object]], repeats: int,
-                        inner: int = 1, warmup: int = 2) -> dict[str, float]:
+                        inner: int = 1, warmup: int = 2, settle: int = 1) -> dict[str, float]:
     """Median seconds per call of each contender, timed round-robin.
 
     Each repeat times ``inner`` back-to-back calls of every contender in turn (the
     starting contender rotates between repeats); ``warmup`` calls each come first.
+    ``settle`` untimed calls precede each timed block: the C allocator hands big freed
+    buffers back to the OS, so without them a contender pays the page faults that
+    re-create the previous contender's memory (measured: 784-512-512-10 at batch 256
+    takes ~2,200 page faults per step alone, but 4,300 right after the other
+    contender, which then gets away with 800). A training loop runs one library.
     """
     names = list(contenders)
     for name in names:
@@ -35,6 +40,8 @@ def interleaved_medians(contenders: dict[str, Callable[[], object]], repeats: in
         for k in range(len(names)):
             name = names[(r + k) % len(names)]
             call = contenders[name]
+            for _ in range(settle):
+                call()
             start = clock()
             for _ in range(inner):
                 call()

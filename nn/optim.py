@@ -105,19 +105,28 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        states, update = self.state, self.update
         for group in self.param_groups:
+            maximize = group.get("maximize")
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                grad = np.asarray(p.grad.data if isinstance(p.grad, Value) else p.grad)
-                scalar = not isinstance(p.data, np.ndarray)
-                data = np.array(p.data, dtype=float) if scalar else p.data
+                if type(grad) is not np.ndarray:
+                    grad = np.asarray(grad.data if isinstance(grad, Value) else grad)
+                data = p.data
+                scalar = not isinstance(data, np.ndarray)
+                if scalar:
+                    data = np.array(data, dtype=float)
                 if grad.shape != data.shape:
                     raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
                                      f"{data.shape} has a gradient of shape {grad.shape}")
-                if group.get("maximize"):
+                if maximize:
                     grad = -grad
-                self.update(data, grad, self.state.setdefault(p, {}), group)
+                state = states.get(p)
+                if state is None:
+                    state = states[p] = {}
+                update(data, grad, state, group)
                 if scalar:
                     p.data = float(data)
         return loss
