@@ -1,5 +1,5 @@
-"""How an op is defined once and recorded: `Primitive` (calling one records a node) and
-`unbroadcast`.
+"""How an op is defined once and recorded: `Primitive`, `apply` (calling a Primitive on
+Values records a node) and `unbroadcast`.
 
 An op is a forward function on raw data (Python floats or ndarrays) plus a
 vector-Jacobian product ``vjp(g, out, *inputs, **attrs) -> tuple of input gradients``.
@@ -19,6 +19,65 @@ import numpy as np
 from .errors import AnomalyError, ShapeError
 from .mode import MODE
 from .value import Value, as_data
+
+
+def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
+    """``op(*args, **attrs)``: run forward on the operands' data and, when an operand
+    requires grad and grad mode is on, record the result as a node of the graph. Plain
+    numbers/arrays among Values become constants; with no Value at all this only computes.
+    (Value's operators call it directly: a plain call is cheaper than ``op.__call__``.)"""
+    if len(args) == 2:  # most ops: test the two operands without building a list
+        a, b = args
+        if isinstance(a, Value):
+            parents = args if isinstance(b, Value) else (a, constant(b))
+        elif isinstance(b, Value):
+            parents = (constant(a), b)
+        else:
+            return op._compute(args, attrs)
+    elif len(args) == 1 and isinstance(args[0], Value):
+        parents = args
+    else:
+        for arg in args:
+            if isinstance(arg, Value):
+                break
+        else:
+            return op._compute(args, attrs)
+        parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
+    try:  # unpacking a list and an empty dict costs scalar graphs a third of an op
+        if attrs:
+            out = op.forward(*[p.data for p in parents], **attrs)
+        elif len(parents) == 2:
+            out = op.forward(parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            out = op.forward(parents[0].data)
+        else:
+            out = op.forward(*[p.data for p in parents])
+    except ValueError as exc:
+        raise _shape_error(op, parents, exc) from None
+    if op.saves:
+        out, attrs["saved"] = out
+    if MODE.anomaly:
+        check_finite_forward(op, parents, out)
+
+    node = object.__new__(Value)
+    node.data = out
+    node.grad = None
+    node.name = None
+    if MODE.grad_enabled:
+        for p in parents:
+            if p.requires_grad:
+                if op.wants_needs:  # fixed now: the VJP skips inputs without grad
+                    attrs["needs"] = tuple([q.requires_grad for q in parents])
+                node.requires_grad = True
+                node._op = op
+                node._parents = parents
+                node._attrs = attrs or None
+                return node
+    node.requires_grad = False
+    node._op = None
+    node._parents = ()
+    node._attrs = None
+    return node
 
 
 class Primitive:
@@ -49,55 +108,7 @@ class Primitive:
         self.wants_needs = "needs" in inspect.signature(vjp).parameters
         return vjp
 
-    def __call__(self, *args: Any, **attrs: Any) -> Any:
-        """Run forward on the operands' data and, when an operand requires grad and grad
-        mode is on, record the result as a node of the graph. Plain numbers/arrays among
-        Values become constants; with no Value at all this only computes."""
-        if len(args) == 2:  # most ops: test the two operands without building a list
-            a, b = args
-            if isinstance(a, Value):
-                parents = args if isinstance(b, Value) else (a, constant(b))
-            elif isinstance(b, Value):
-                parents = (constant(a), b)
-            else:
-                return self._compute(args, attrs)
-        elif len(args) == 1 and isinstance(args[0], Value):
-            parents = args
-        else:
-            for arg in args:
-                if isinstance(arg, Value):
-                    break
-            else:
-                return self._compute(args, attrs)
-            parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
-        try:
-            out = self.forward(*[p.data for p in parents], **attrs)
-        except ValueError as exc:
-            raise _shape_error(self, parents, exc) from None
-        if self.saves:
-            out, attrs["saved"] = out
-        if MODE.anomaly:
-            check_finite_forward(self, parents, out)
-
-        node = object.__new__(Value)
-        node.data = out
-        node.grad = None
-        node.name = None
-        if MODE.grad_enabled:
-            for p in parents:
-                if p.requires_grad:
-                    if self.wants_needs:  # fixed now: the VJP skips inputs without grad
-                        attrs["needs"] = tuple([q.requires_grad for q in parents])
-                    node.requires_grad = True
-                    node._op = self
-                    node._parents = parents
-                    node._attrs = attrs or None
-                    return node
-        node.requires_grad = False
-        node._op = None
-        node._parents = ()
-        node._attrs = None
-        return node
+    __call__ = apply  # op(x, y) records a node (see `apply`)
 
     def _compute(self, args: tuple, attrs: dict) -> Any:
         out = self.forward(*args, **attrs)

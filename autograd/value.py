@@ -183,45 +183,45 @@ class Value:
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
-        return ops.add(self, other)
+        return apply(ops.add, self, other)
 
     def __radd__(self, other):
-        return ops.add(other, self)
+        return apply(ops.add, other, self)
 
     def __sub__(self, other):
-        return ops.sub(self, other)
+        return apply(ops.sub, self, other)
 
     def __rsub__(self, other):
-        return ops.sub(other, self)
+        return apply(ops.sub, other, self)
 
     def __mul__(self, other):
-        return ops.mul(self, other)
+        return apply(ops.mul, self, other)
 
     def __rmul__(self, other):
-        return ops.mul(other, self)
+        return apply(ops.mul, other, self)
 
     def __truediv__(self, other):
-        return ops.div(self, other)
+        return apply(ops.div, self, other)
 
     def __rtruediv__(self, other):
-        return ops.div(other, self)
+        return apply(ops.div, other, self)
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return ops.power(self, other)
-        return ops.pow_const(self, exponent=float(as_data(other, "exponent")))
+            return apply(ops.power, self, other)
+        return apply(ops.pow_const, self, exponent=float(as_data(other, "exponent")))
 
     def __rpow__(self, other):
-        return ops.power(other, self)
+        return apply(ops.power, other, self)
 
     def __neg__(self):
-        return ops.neg(self)
+        return apply(ops.neg, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return ops.abs(self)
+        return apply(ops.abs, self)
 
     def __matmul__(self, other):
         return ops.matmul(self, other)
@@ -253,37 +253,37 @@ class Value:
 
     # ----------------------------------------------------------------- methods
     def exp(self):
-        return ops.exp(self)
+        return apply(ops.exp, self)
 
     def log(self):
-        return ops.log(self)
+        return apply(ops.log, self)
 
     def sqrt(self):
-        return ops.sqrt(self)
+        return apply(ops.sqrt, self)
 
     def abs(self):
-        return ops.abs(self)
+        return apply(ops.abs, self)
 
     def tanh(self):
-        return ops.tanh(self)
+        return apply(ops.tanh, self)
 
     def sigmoid(self):
-        return ops.sigmoid(self)
+        return apply(ops.sigmoid, self)
 
     def relu(self):
-        return ops.relu(self)
+        return apply(ops.relu, self)
 
     def leaky_relu(self, negative_slope: float = 0.01):
         return ops.leaky_relu(self, negative_slope)
 
     def softplus(self):
-        return ops.softplus(self)
+        return apply(ops.softplus, self)
 
     def sin(self):
-        return ops.sin(self)
+        return apply(ops.sin, self)
 
     def cos(self):
-        return ops.cos(self)
+        return apply(ops.cos, self)
 
     def clip(self, min=None, max=None):  # noqa: A002 - numpy's names
         return ops.clip(self, min, max)
@@ -347,3 +347,4 @@ def _short(x) -> str:
 
 from . import ops  # noqa: E402  (ops need Value; Value's operators need ops)
 from .backward import backward as _backward  # noqa: E402
+from .primitive import apply  # noqa: E402
