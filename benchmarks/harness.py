@@ -1,7 +1,8 @@
 """Interleaved timing, medians, the environment header and plain-text tables.
 
-Contenders are timed round-robin (A, B, C, A, B, C, ...) after a warm-up, so a slow
-phase of the machine hits all of them alike; each reports the median of its repeats.
+Contenders are timed in turns (every contender once per round, in a shuffled order) after
+a warm-up, so a slow phase of the machine hits all of them alike; each reports the median
+of its repeats.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -22,8 +24,10 @@ def interleaved_medians(contenders: dict[str, Callable[[], object]], repeats: in
                         inner: int = 1, warmup: int = 2, settle: int = 1) -> dict[str, float]:
     """Median seconds per call of each contender, timed round-robin.
 
-    Each repeat times ``inner`` back-to-back calls of every contender in turn (the
-    starting contender rotates between repeats); ``warmup`` calls each come first.
+    Each repeat times ``inner`` back-to-back calls of every contender, in a fresh seeded
+    shuffle of their order (a fixed rotation would always time each contender right after
+    the same other one, and so charge it that one's after-effects: torch's threads, freed
+    memory); ``warmup`` calls each come first.
     ``settle`` untimed calls precede each timed block: the C allocator hands big freed
     buffers back to the OS, so without them a contender pays the page faults that
     re-create the previous contender's memory (measured: 784-512-512-10 at batch 256
@@ -36,9 +40,11 @@ def interleaved_medians(contenders: dict[str, Callable[[], object]], repeats: in
             contenders[name]()
     samples: dict[str, list[float]] = {name: [] for name in names}
     clock = time.perf_counter
-    for r in range(repeats):
-        for k in range(len(names)):
-            name = names[(r + k) % len(names)]
+    shuffle = random.Random(0).shuffle
+    for _ in range(repeats):
+        order = names[:]
+        shuffle(order)
+        for name in order:
             call = contenders[name]
             for _ in range(settle):
                 call()

@@ -3,7 +3,14 @@ the hand-written NumPy limit vs PyTorch CPU eager (1 thread and default), interl
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+# PyTorch's OpenMP threads otherwise spin for a while after each op, on the 2 cores the
+# contender timed next needs (seen: netgrad's batch-256 step 4x slower right after torch).
+# Set before torch is first imported; an explicit setting in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .harness import interleaved_medians
 from .netgrad_models import TensorMLP
