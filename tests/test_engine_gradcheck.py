@@ -187,6 +187,15 @@ def test_softmax_cross_entropy(shape):
     assert gradcheck(lambda z: ag.softmax_cross_entropy(z, 2.5 * probs), logits)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int32, np.uint64, np.int64])
+def test_softmax_cross_entropy_takes_any_integer_label_dtype(dtype):
+    logits = rng(1).standard_normal((3, 4))
+    labels = np.array([0, 3, 1])
+    loss = ag.softmax_cross_entropy(logits, labels.astype(dtype))
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(loss, -log_softmax[np.arange(3), labels], rtol=1e-14)
+
+
 @pytest.mark.parametrize("reduction, reduce", [("mean", np.mean), ("sum", np.sum)])
 def test_softmax_cross_entropy_reduction_matches_numpy(reduction, reduce):
     logits = rng(1).standard_normal((4, 3)) * 3

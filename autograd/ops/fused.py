@@ -55,7 +55,8 @@ def affine(x, weight, bias=None):
 
 def _flat_index(labels, classes):
     """Positions of ``[..., labels]`` in the flattened (..., classes) array."""
-    return np.arange(0, labels.size * classes, classes) + labels.ravel()
+    return np.arange(0, labels.size * classes, classes) + labels.ravel().astype(np.intp,
+                                                                               copy=False)
 
 
 REDUCTIONS = ("none", "mean", "sum")
