@@ -41,7 +41,8 @@ def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = Non
     threshold is 0.5 when every output lies in [0, 1] (probabilities) and 0 otherwise (logits)."""
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.ndim == target.ndim + 1 and pred.shape[-1] > 1:
-        return float(np.mean(pred.argmax(axis=-1) == target))
+        hits = pred.argmax(axis=-1) == target  # runs every step: count, not np.mean
+        return np.count_nonzero(hits) / hits.size if hits.size else math.nan
     if pred.size != target.size:
         raise ValueError(f"accuracy: outputs of shape {pred.shape} do not match targets of "
                          f"shape {target.shape}")
@@ -143,14 +144,15 @@ def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
     return result
 
 
+# The two checks below run for every parameter on every step: callers silence NumPy's
+# overflow/invalid warnings once around all of them (np.errstate costs more than a dot).
 def _norm(g: Any) -> float:
     """Euclidean norm of a gradient (0 for None); inf only if the gradient holds nan/inf."""
     if g is None:
         return 0.0
     flat = np.ravel(g)
-    with np.errstate(over="ignore", invalid="ignore"):
-        norm = math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
-    if np.isfinite(norm) or not np.all(np.isfinite(g)):
+    norm = math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
+    if math.isfinite(norm) or not np.all(np.isfinite(g)):
         return norm
     scale = float(np.max(np.abs(g)))  # finite but huge: rescale to avoid overflow
     return scale * float(np.linalg.norm(np.asarray(g) / scale))
@@ -158,10 +160,7 @@ def _norm(g: Any) -> float:
 
 def _finite(x: Any) -> bool:
     """True when x holds no nan/inf (a sum is cheaper than isfinite; overflow re-checks)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(float(np.sum(x))):
-            return True
-    return bool(np.all(np.isfinite(x)))
+    return math.isfinite(float(np.add.reduce(x, axis=None))) or bool(np.all(np.isfinite(x)))
 
 
 def _as_loader(data: Any, batch_size: int, seed: Any, steps_per_epoch: int | None,
@@ -210,6 +209,7 @@ class Trainer:
                                 "model": type(model).__name__})
         self.epoch, self.stop_training = 0, False
         self.named_params = list(model.named_parameters())  # refreshed each epoch
+        self._buffers: list[Any] = []  # the parameters before the current update
 
     # ----- one step ----------------------------------------------------------------------------
     def _lr(self) -> float:
@@ -238,6 +238,24 @@ class Trainer:
                    "gradient clipping; check the data for nan/inf.")
         return TrainingDiverged(message, self.epoch + 1, step + 1, op, self.history)
 
+    def _snapshot(self, params: list[Value]) -> list[Any]:
+        """Copies of the parameters' data, restored if an update makes them nan/inf. The
+        copies go into buffers kept from step to step: a fresh copy of every parameter on
+        every step would cost the allocator as much as the copying."""
+        buffers = self._buffers
+        if len(buffers) != len(params):
+            buffers[:] = [None] * len(params)
+        for i, p in enumerate(params):
+            data, buffer = p.data, buffers[i]
+            if type(data) is not np.ndarray:
+                buffers[i] = float(data)
+            elif type(buffer) is np.ndarray and buffer.shape == data.shape \
+                    and buffer.dtype == data.dtype:
+                np.copyto(buffer, data)
+            else:
+                buffers[i] = data.copy()
+        return buffers
+
     @gc_paused()  # graphs are acyclic (freed by refcounts): collections would only re-scan them
     def train_step(self, step: int, Xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward, backward, checks and update on one batch, with the cyclic collector
@@ -249,16 +267,19 @@ class Trainer:
         if not np.isfinite(loss_value):
             raise self._diverged(step, "the loss", Xb, yb, lr)
         loss.backward()
-        norms = {name: _norm(p.grad) for name, p in self.named_params}
-        bad = [n for n, v in norms.items() if not np.isfinite(v)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = {name: _norm(p.grad) for name, p in self.named_params}
+        bad = [n for n, v in norms.items() if not math.isfinite(v)]
         if bad:
             raise self._diverged(step, f"the gradient of {bad[0]}", Xb, yb, lr)
         params = [p for _, p in self.named_params]
-        snapshot = [np.array(p.data, copy=True) for p in params]
+        snapshot = self._snapshot(params)
         self.optimizer.step()
-        if not all(_finite(p.data) for p in params):
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = all(_finite(p.data) for p in params)
+        if not finite:
             for p, old in zip(params, snapshot):
-                p.data = old
+                p.data = old if type(old) is float else old.copy()
             raise self._diverged(step, "the updated weights", Xb, yb, lr)
         self.history.record_step(loss_value, lr, self.epoch, self.loader.last_indices, norms)
         return loss_value, np.asarray(pred.data)
