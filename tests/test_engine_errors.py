@@ -57,6 +57,13 @@ def test_labels_out_of_range():
         ag.softmax_cross_entropy(Value(np.ones((2, 3))), np.array([0, 3]))
 
 
+@pytest.mark.parametrize("dtype", ["<i8", ">i8", "<i2", ">i4", "i1"])
+def test_negative_labels_are_refused_in_any_byte_order(dtype):
+    # big-endian labels come from files (IDX, .npy written elsewhere)
+    with pytest.raises(ValueError, match=r"got \[-1\]"):
+        ag.softmax_cross_entropy(Value(np.ones((2, 3))), np.array([0, -1], dtype=dtype))
+
+
 @pytest.mark.parametrize("fn, error, words", [
     (lambda: Value(2.0)[0], IndexError, "cannot index a scalar"),
     (lambda: Value(np.ones(3))[5], IndexError, r"index 5 does not fit shape \(3,\)"),

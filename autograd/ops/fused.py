@@ -60,7 +60,16 @@ def _flat_index(labels, classes):
 
 
 REDUCTIONS = ("none", "mean", "sum")
-_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # native order
+
+
+def _out_of_range(labels, classes) -> bool:
+    """Any label outside 0..classes-1? Viewed as unsigned, negative labels are huge, so one
+    max() checks both ends (two reductions for labels not in native byte order)."""
+    unsigned = _UNSIGNED.get(labels.dtype)
+    if unsigned is not None:
+        return labels.view(unsigned).max() >= classes
+    return labels.max() >= classes or (labels.dtype.kind == "i" and labels.min() < 0)
 
 
 @primitive("softmax_cross_entropy", saves=True)
@@ -125,8 +134,7 @@ def softmax_cross_entropy(logits, target, reduction: str = "none"):
                 f"softmax_cross_entropy: labels of shape {target.shape} do not fit logits of "
                 f"shape {sl} (expected labels of shape {sl[:-1]})"
             )
-        # Viewed as unsigned, negative labels are huge: one max() checks both ends.
-        if target.size and target.view(_UNSIGNED.get(target.dtype, target.dtype)).max() >= sl[-1]:
+        if target.size and _out_of_range(target, sl[-1]):
             bad = np.unique(target[(target < 0) | (target >= sl[-1])])
             raise ValueError(f"softmax_cross_entropy: labels must be in 0..{sl[-1] - 1} for "
                              f"{sl[-1]} classes, got {bad[:5].tolist()}")
