@@ -233,6 +233,24 @@ def test_softmax_cross_entropy_label_gradient_matches_textbook(shape, scale, off
     np.testing.assert_allclose(z.grad, expected, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("layout", ["fortran", "transposed_3d", "strided"])
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_softmax_cross_entropy_label_gradient_for_any_memory_layout(layout, reduction):
+    # Logits that are not C-contiguous (e.g. computed as (W @ X.T).T) must get the same
+    # gradient: softmax - onehot, written here in NumPy.
+    base = rng(1).standard_normal((4, 3, 5))
+    logits = {"fortran": np.asfortranarray(base[0]), "transposed_3d": base.transpose(1, 0, 2),
+              "strided": np.repeat(base[0], 2, axis=1)[:, ::2]}[layout]
+    labels = rng(2).integers(0, logits.shape[-1], logits.shape[:-1])
+    z = Value(logits)
+    loss = ag.softmax_cross_entropy(z, labels, reduction)
+    loss.backward(None if reduction == "mean" else np.ones(labels.shape))
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    expected = e / e.sum(axis=-1, keepdims=True) - np.eye(logits.shape[-1])[labels]
+    expected /= labels.size if reduction == "mean" else 1
+    np.testing.assert_allclose(z.grad, expected, rtol=0, atol=1e-15)
+
+
 def test_softmax_cross_entropy_label_gradient_when_a_row_overflows():
     # The loss of the second row is inf (the label's logit is -1e308 away): the gradient
     # is still softmax - onehot, as the full recomputation gives.

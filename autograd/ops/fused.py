@@ -74,7 +74,8 @@ def _out_of_range(labels, classes) -> bool:
 
 @primitive("softmax_cross_entropy", saves=True)
 def _softmax_cross_entropy(logits, target, reduction):
-    shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
+    # C order whatever the logits' layout, so the flat positions below index views
+    shifted = np.subtract(logits, np.maximum.reduce(logits, axis=-1, keepdims=True), order="C")
     probs = np.exp(shifted)
     sums = np.add.reduce(probs, axis=-1)
     log_norm = np.log(sums)
@@ -111,7 +112,7 @@ def _softmax_cross_entropy_vjp(g, out, logits, target, reduction, saved):
     if type(scale) is not np.ndarray or scale.ndim == 0:
         scale = float(scale)  # keeps float32 gradients float32
     if labels:  # one fresh array, updated in place
-        grad = probs * scale
+        grad = np.multiply(probs, scale, order="C")  # C order: reshape(-1) is a view
         grad.reshape(-1)[picks] -= scale if type(scale) is float else scale.ravel()
         return (grad,)
     return ((probs * target.sum(axis=-1, keepdims=True) - target) * scale,)
