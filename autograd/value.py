@@ -41,6 +41,9 @@ def as_data(x: Any, what: str = "data") -> float | np.ndarray:
             ) from None
     dtype = x.dtype
     if dtype.kind in _FLOAT_KINDS:
+        if not dtype.isnative:  # big-endian data from a file: native, like every result
+            x = x.astype(dtype.newbyteorder("="))
+            dtype = x.dtype
         if x.ndim == 0 and dtype == np.float64:
             return float(x)
         return x

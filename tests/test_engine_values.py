@@ -72,6 +72,25 @@ def test_exact_gradients_at_kinks(fn, x, expected):
     assert v.grad == expected
 
 
+@pytest.mark.parametrize("x", [np.float32(-1.5), np.array(2.0, dtype=np.float32),
+                               np.array(-0.5, dtype=">f8")], ids=repr)
+def test_zero_d_arrays_other_than_native_float64_backpropagate_through_abs(x):
+    # float32 scalars stay 0-d arrays (to keep their dtype); abs' VJP once treated them
+    # as Python floats and crashed subtracting NumPy booleans.
+    v = Value(x)
+    v.abs().backward()
+    assert float(v.grad) == np.sign(float(x))
+
+
+def test_big_endian_input_becomes_native_data():
+    data = np.array([[1.0, -2.0], [3.0, 0.5]], dtype=">f8")  # as read from some files
+    v = Value(data)
+    assert v.dtype == np.float64 and v.dtype.isnative
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(v.grad, 2 * data.astype(np.float64))
+    assert v.grad.dtype.isnative
+
+
 def test_ties_share_the_gradient():
     a, b = Value(2.0), Value(2.0)
     ag.maximum(a, b).backward()

@@ -58,7 +58,7 @@ abs = primitive("abs")(_scalar_or_array(math.fabs, np.abs))  # noqa: A001
 @abs.defvjp
 def _abs_vjp(g, out, x):
     rx = raw(x)
-    return (g * (np.sign(rx) if np.ndim(rx) else float((rx > 0) - (rx < 0))),)
+    return (g * (float((rx > 0) - (rx < 0)) if type(rx) is float else np.sign(rx)),)
 
 
 tanh = primitive("tanh")(_scalar_or_array(math.tanh, np.tanh))
