@@ -102,12 +102,15 @@ def test_second_order_through_fused_affine_and_cross_entropy():
     labels = np.array([2, 0])
     probs = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
 
-    def f(v, target):
-        return ag.softmax_cross_entropy(ag.affine(v.reshape(2, 4), W), target).sum()
+    def f(v, target, reduction):
+        loss = ag.softmax_cross_entropy(ag.affine(v.reshape(2, 4), W), target, reduction)
+        return loss.sum() if reduction == "none" else loss
 
     x = r.standard_normal(8) * 0.5
-    for target in (labels, probs):
-        for e in np.eye(8)[:3]:
-            fn = lambda v, t=target: f(v, t)  # noqa: E731
-            np.testing.assert_allclose(ag.hvp(fn, x, e), fd_of_gradient(fn, x, e),
-                                       rtol=1e-6, atol=1e-8)
+    # 1.7 * probs: rows that do not sum to 1 have their own second derivative
+    for target in (labels, probs, 1.7 * probs):
+        for reduction in ("none", "mean", "sum"):
+            for e in np.eye(8)[:3]:
+                fn = lambda v, t=target, red=reduction: f(v, t, red)  # noqa: E731
+                np.testing.assert_allclose(ag.hvp(fn, x, e), fd_of_gradient(fn, x, e),
+                                           rtol=1e-6, atol=1e-8)
