@@ -129,8 +129,7 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                 continue
             if pg is not None:
                 if type(pg) is not float:
-                    data = parent.data
-                    shape = () if type(data) is float else data.shape
+                    shape = parent.shape
                     if pg.shape != shape:
                         pg = unbroadcast(pg, shape)
                     elif pg is g and parent._op is None:

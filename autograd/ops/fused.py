@@ -59,7 +59,7 @@ def _flat_index(labels, classes):
                                                                                copy=False)
 
 
-REDUCTIONS = ("none", "mean", "sum")
+REDUCTIONS = ("mean", "sum", "none")  # nn's losses take the same names
 _UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # native order
 
 
