@@ -78,6 +78,8 @@ def _seed(root: Value, gradient: Any, create_graph: bool) -> Any:
         shape = () if type(seed) is float else seed.shape
         if shape != root.shape:
             raise ShapeError(f"backward(): gradient has shape {shape}, the Value has {root.shape}")
+        if type(seed) is np.ndarray:  # the engine's own copy: a leaf root would keep the
+            seed = seed.copy()        # caller's array as .grad and add into it later
     return constant(seed) if create_graph else seed
 
 

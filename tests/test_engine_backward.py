@@ -116,6 +116,20 @@ def test_nonscalar_backward_needs_gradient():
         y.backward(gradient=np.ones(4))
 
 
+def test_a_gradient_passed_in_is_never_aliased_or_mutated():
+    # backward on a leaf with gradient=g: x.grad must be the engine's own array, so
+    # accumulating into it neither changes the caller's g nor counts g twice
+    g = np.array([1.0, 2.0, 3.0])
+    x = Value(np.zeros(3))
+    for _ in range(3):
+        x.backward(gradient=g)
+    np.testing.assert_array_equal(g, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [3.0, 6.0, 9.0])
+    (dx,) = ag.gradients(x, x, grad_outputs=g)
+    dx += 1.0
+    np.testing.assert_array_equal(g, [1.0, 2.0, 3.0])
+
+
 def test_backward_on_a_constant_result_explains():
     with ag.no_grad():
         y = Value(2.0) * 3.0
