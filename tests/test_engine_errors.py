@@ -64,6 +64,16 @@ def test_negative_labels_are_refused_in_any_byte_order(dtype):
         ag.softmax_cross_entropy(Value(np.ones((2, 3))), np.array([0, -1], dtype=dtype))
 
 
+@pytest.mark.parametrize("dtype, classes, label", [
+    ("i1", 300, -1), ("i1", 200, -100), ("i1", 129, -1), ("i2", 40000, -30000)])
+def test_negative_narrow_labels_are_refused_with_more_classes_than_their_range(dtype, classes,
+                                                                               label):
+    # int8 -100 read as unsigned is 156: a valid class once there are more than 156
+    with pytest.raises(ValueError, match=rf"got \[{label}\]"):
+        ag.softmax_cross_entropy(Value(np.zeros((2, classes))),
+                                 np.array([0, label], dtype=dtype))
+
+
 @pytest.mark.parametrize("fn, error, words", [
     (lambda: Value(2.0)[0], IndexError, "cannot index a scalar"),
     (lambda: Value(np.ones(3))[5], IndexError, r"index 5 does not fit shape \(3,\)"),

@@ -64,10 +64,11 @@ _UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # nati
 
 
 def _out_of_range(labels, classes) -> bool:
-    """Any label outside 0..classes-1? Viewed as unsigned, negative labels are huge, so one
-    max() checks both ends (two reductions for labels not in native byte order)."""
+    """Any label outside 0..classes-1? Viewed as unsigned, negative labels are at least half
+    the type's range, so while that is >= classes one max() checks both ends (otherwise, or
+    for labels not in native byte order, two reductions)."""
     unsigned = _UNSIGNED.get(labels.dtype)
-    if unsigned is not None:
+    if unsigned is not None and classes <= 1 << (8 * unsigned.itemsize - 1):
         return labels.view(unsigned).max() >= classes
     return labels.max() >= classes or (labels.dtype.kind == "i" and labels.min() < 0)
 
