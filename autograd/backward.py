@@ -3,34 +3,37 @@
 A node's VJP runs only after every node that consumed it has sent its gradient
 (Kahn's algorithm on consumer counts), so contributions from a node used several
 times are summed first. Pending gradients live in a local dict and are dropped as
-soon as they are used; only leaves keep ``.grad``.
+soon as they are used. Leaves need no order: each contribution is added to their
+``.grad`` as it arrives, and only leaves keep ``.grad``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .errors import ShapeError
-from .mode import MODE, enable_grad, gc_paused, no_grad
+from .mode import MODE
 from .primitive import check_finite_backward, constant, unbroadcast
 from .value import Value, as_data
 
 
-def _count_uses(roots: Sequence[Value]) -> dict[Value, int]:
-    """For every node that needs a gradient below ``roots``: how many operand slots of
-    its consumers point at it. Iterative, so chains of millions of nodes need no recursion."""
+def _count_uses(roots: Sequence[Value], leaves: bool = False) -> dict[Value, int]:
+    """For every op node below ``roots`` (and, with ``leaves``, every leaf that requires
+    grad): how many operand slots of its consumers point at it. Iterative, so chains of
+    millions of nodes need no recursion."""
     uses = {}
     stack = []
     for root in roots:
-        if root.requires_grad and root not in uses:
+        if (root._op is not None or leaves and root.requires_grad) and root not in uses:
             uses[root] = 0
             stack.append(root)
     while stack:
         for parent in stack.pop()._parents:
-            if parent.requires_grad:
+            if parent._op is not None or leaves and parent.requires_grad:
                 if parent in uses:
                     uses[parent] += 1
                 else:
@@ -39,26 +42,21 @@ def _count_uses(roots: Sequence[Value]) -> dict[Value, int]:
     return uses
 
 
-def _release(node: Value, uses: dict[Value, int], ready: list[Value]) -> None:
-    """One consumer of each operand of ``node`` is done; operands with none left are ready."""
-    for parent in node._parents:
-        if parent.requires_grad:
-            left = uses[parent] - 1
-            uses[parent] = left
-            if left == 0:
-                ready.append(parent)
-
-
 def backward_order(root: Value) -> list[Value]:
     """Nodes that need a gradient, in the order backward visits them (root first): a node
     comes after every node that consumes it (Kahn's algorithm)."""
-    uses = _count_uses([root])
+    uses = _count_uses([root], leaves=True)
     order = []
     ready = [root] if uses else []
     while ready:
         node = ready.pop()
         order.append(node)
-        _release(node, uses, ready)
+        for parent in node._parents:
+            if parent.requires_grad:
+                left = uses[parent] - 1
+                uses[parent] = left
+                if left == 0:
+                    ready.append(parent)
     return order
 
 
@@ -85,15 +83,35 @@ def _seed(root: Value, gradient: Any, create_graph: bool) -> Any:
 
 def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
          targets: dict | None) -> None:
-    """Backpropagate ``seeds`` from ``roots``.
+    """Backpropagate ``seeds`` from ``roots`` with grad mode set to ``create_graph`` and the
+    garbage collector paused (see `gc_paused`), both restored afterwards.
 
     ``targets`` None: add each leaf's total gradient to its ``.grad``. Otherwise a dict
     {node: None} that receives each target's total gradient, leaving ``.grad`` alone.
     """
+    grad_mode, collecting = MODE.grad_enabled, gc.isenabled()
+    MODE.grad_enabled = create_graph
+    gc.disable()
+    try:
+        _propagate(roots, seeds, create_graph, targets)
+    finally:
+        MODE.grad_enabled = grad_mode
+        if collecting:
+            gc.enable()
+
+
+def _propagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
+               targets: dict | None) -> None:
+    """`_run`'s pass. An op node waits (Kahn's order) until all its gradient has arrived;
+    a leaf needs no order, so each contribution is delivered to it as it comes."""
     uses = _count_uses(roots)
+    deliver = _accumulate if targets is None else _collector(targets)
     pending: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
-        pending[root] = seed if root not in pending else pending[root] + seed
+        if root._op is None:
+            deliver(root, seed, False)
+        else:
+            pending[root] = seed if root not in pending else pending[root] + seed
     ready = [root for root in dict.fromkeys(roots) if uses.get(root) == 0]
     anomaly = MODE.anomaly
     pop_ready, push_ready = ready.pop, ready.append  # bound once: this loop is the hot path
@@ -102,18 +120,12 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
     while ready:
         node = pop_ready()
         g = take_pending(node, None)
-        op = node._op
-        if g is None or op is None:
-            if g is not None:  # a leaf
-                if targets is None:
-                    _accumulate(node, g)
-                elif node in targets:
-                    targets[node] = g
-            else:
-                _release(node, uses, ready)
+        if g is None:  # no gradient reached it (its consumers' VJPs skipped it)
+            _release_parents(node, uses, push_ready)
             continue
         if targets is not None and node in targets:
             targets[node] = g
+        op = node._op
         parents = node._parents
         attrs = node._attrs
         if create_graph:
@@ -129,13 +141,19 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
         for parent, pg in zip(parents, grads):
             if not parent.requires_grad:
                 continue
+            if pg is not None and type(pg) is not float:
+                shape = parent.shape
+                if pg.shape != shape:
+                    pg = unbroadcast(pg, shape)
+            if parent._op is None:  # a leaf
+                if pg is None:
+                    continue
+                if type(pg) is float and type(parent.grad) is float and targets is None:
+                    parent.grad += pg  # scalar leaves used many times: no call per use
+                else:
+                    deliver(parent, pg, pg is g)
+                continue
             if pg is not None:
-                if type(pg) is not float:
-                    shape = parent.shape
-                    if pg.shape != shape:
-                        pg = unbroadcast(pg, shape)
-                    elif pg is g and parent._op is None:
-                        pg = pg.copy()  # passed through: other operands may hold it too
                 old = peek_pending(parent)
                 pending[parent] = pg if old is None else old + pg
             left = uses[parent] - 1
@@ -144,9 +162,20 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                 push_ready(parent)
 
 
-def _accumulate(leaf: Value, g: Any) -> None:
+def _release_parents(node: Value, uses: dict[Value, int], push_ready: Callable) -> None:
+    """A node without gradient still counts as done for its operands."""
+    for parent in node._parents:
+        if parent._op is not None:
+            left = uses[parent] - 1
+            uses[parent] = left
+            if left == 0:
+                push_ready(parent)
+
+
+def _accumulate(leaf: Value, g: Any, shared: bool) -> None:
     """Add ``g`` into ``leaf.grad`` in the leaf's dtype. The first gradient is kept as is
-    when it is a fresh array of the engine's (no copy); later ones are added in place."""
+    when it is a fresh array of the engine's that nothing else holds (not ``shared``, the
+    incoming gradient passed straight through); later ones are added in place."""
     if isinstance(g, Value):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
@@ -155,10 +184,20 @@ def _accumulate(leaf: Value, g: Any) -> None:
         g = float(g)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        owned = type(g) is np.ndarray and g.base is None and g.flags.writeable
+        owned = not shared and type(g) is np.ndarray and g.base is None and g.flags.writeable
         leaf.grad = g if owned and g.dtype == data.dtype else np.array(g, dtype=data.dtype)
     else:
         leaf.grad += g
+
+
+def _collector(targets: dict) -> Callable[[Value, Any, bool], None]:
+    """`gradients`' delivery to leaves: sums each target leaf's contributions in ``targets``
+    (never in place: a contribution may be shared)."""
+    def collect(leaf: Value, g: Any, shared: bool) -> None:
+        if leaf in targets:
+            old = targets[leaf]
+            targets[leaf] = g if old is None else old + g
+    return collect
 
 
 def backward(root: Value, gradient: Any = None, create_graph: bool = False) -> None:
@@ -168,9 +207,7 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False) -> N
             "backward(): this Value does not require grad — it was computed only from "
             "constants (requires_grad=False) or inside no_grad()"
         )
-    seed = _seed(root, gradient, create_graph)
-    with enable_grad() if create_graph else no_grad(), gc_paused():
-        _run([root], [seed], create_graph, None)
+    _run([root], [_seed(root, gradient, create_graph)], create_graph, None)
 
 
 def gradients(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
@@ -190,8 +227,7 @@ def gradients(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     targets = dict.fromkeys(inputs)
     if live:
         seeds = [_seed(o, g, create_graph) for o, g in live]
-        with enable_grad() if create_graph else no_grad(), gc_paused():
-            _run([o for o, _ in live], seeds, create_graph, targets)
+        _run([o for o, _ in live], seeds, create_graph, targets)
     return tuple(_zeros_if_none(targets[x], x, create_graph) for x in inputs)
 
 

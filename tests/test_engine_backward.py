@@ -130,6 +130,28 @@ def test_a_gradient_passed_in_is_never_aliased_or_mutated():
     np.testing.assert_array_equal(g, [1.0, 2.0, 3.0])
 
 
+def test_leaves_fed_the_same_passed_through_gradient_get_their_own_arrays():
+    # add's VJP hands its incoming gradient to both operands: each leaf must get a copy,
+    # or accumulating into one would change the other (and the seed)
+    a, b = Value(np.zeros(3)), Value(np.zeros(3))
+    (a + b).backward(gradient=np.ones(3))
+    a.grad += 1.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
+    x = Value(np.zeros(2))
+    y = x + x  # two contributions to one leaf: summed, not the first one doubled in place
+    y.backward(gradient=np.array([1.0, 2.0]))
+    y.backward(gradient=np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+def test_gradients_sums_every_contribution_to_a_leaf_without_touching_grad():
+    x = Value(np.array([1.0, 2.0]))
+    y = x * x + x + (x * 3.0).sum()  # four uses of x, one of them broadcast
+    (dx,) = ag.gradients(y.sum(), x)
+    np.testing.assert_allclose(dx, 2 * x.data + 1 + 3.0 * 2)
+    assert x.grad is None
+
+
 def test_backward_on_a_constant_result_explains():
     with ag.no_grad():
         y = Value(2.0) * 3.0
