@@ -28,9 +28,19 @@ def _scalar(quick: bool) -> str:
     rows, notes = scalar_engine.run(steps=steps)
     header = ["contender", "ms/step (median)", f"accuracy after {steps}", "micrograd/this"]
     notes.append("target: netgrad scalar >= 10x faster than micrograd, same accuracy "
-                 "(1.00 after 100 steps)")
+                 "(1.00 after 100 steps)" + _floor_note(rows))
     return _table("2. Scalar engine: micrograd's demo (moons 100, MLP 2-16-16-1, max-margin)",
                   header, rows, notes)
+
+
+def _floor_note(rows: list[list]) -> str:
+    """What the minimal engine (the floor) reaches in this run's rows, '' without micrograd."""
+    ratio = {row[0]: row[3] for row in rows}
+    floor, paused = ratio[scalar_engine.FLOOR], ratio[scalar_engine.FLOOR_GC_PAUSED]
+    if floor is None:
+        return ""
+    return (f"; the minimal engine, the floor for any pure-Python engine, reaches {floor:.1f}x "
+            f"on this machine ({paused:.1f}x with the step in gc_paused())")
 
 
 def _deep(quick: bool) -> str:

@@ -3,7 +3,9 @@ max-margin loss + 1e-4 L2, 100 SGD steps with lr = 1 - 0.9 k / 100.
 
 Contenders, stepped in turn (interleaved step by step) from the same initial weights:
 micrograd (PyPI) as users run it; netgrad scalar Values (as is, and with the step inside
-``autograd.gc_paused()``, which scopes the collector pause to the step); netgrad tensors.
+``autograd.gc_paused()``, which scopes the collector pause to the step); the minimal
+pure-Python engine of ``minimal_engine`` running micrograd's step code (as is, and inside
+``gc_paused()``), the floor for any pure-Python engine; netgrad tensors.
 Each contender's time includes a full collection right after its step (its own garbage);
 objects alive before the run are frozen out of the scans, which if anything flatters
 micrograd (whose cyclic garbage needs those collections).
@@ -14,17 +16,22 @@ from __future__ import annotations
 import gc
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 import autograd
 from autograd import Value
 
+from . import minimal_engine
 from .netgrad_models import ScalarMLP
 
-__all__ = ["run"]
+__all__ = ["FLOOR", "FLOOR_GC_PAUSED", "run"]
 
 ALPHA = 1e-4
+FLOOR = "minimal pure-Python engine (floor)"
+FLOOR_GC_PAUSED = "minimal engine (floor), step in gc_paused()"
 
 
 def _moons(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,9 +59,14 @@ def _netgrad_scalar_step(model: ScalarMLP, x: np.ndarray, y: np.ndarray, lr: flo
     return _accuracy(y, [s.data for s in scores])
 
 
-def _netgrad_scalar_step_gc_paused(model, x, y, lr) -> float:
-    with autograd.gc_paused():
-        return _netgrad_scalar_step(model, x, y, lr)
+def _gc_paused(step: Callable[..., float]) -> Callable[..., float]:
+    """``step`` with all of it (forward, backward, update) inside ``autograd.gc_paused()``."""
+
+    def paused(*args) -> float:
+        with autograd.gc_paused():
+            return step(*args)
+
+    return paused
 
 
 class _TensorModel:
@@ -81,10 +93,10 @@ class _TensorModel:
         return _accuracy(y, scores.data)
 
 
-def _micrograd_step(model, x: np.ndarray, y: np.ndarray, lr: float) -> float:
-    from micrograd.engine import Value as MValue
-
-    inputs = [list(map(MValue, row)) for row in x.tolist()]
+def _micrograd_step(value: type, model, x: np.ndarray, y: np.ndarray, lr: float) -> float:
+    """micrograd's demo step, on micrograd or on any engine with its interface (``value``:
+    its Value class; ``model``: callable, with ``parameters()`` and ``zero_grad()``)."""
+    inputs = [list(map(value, row)) for row in x.tolist()]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y.tolist(), scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
@@ -101,15 +113,23 @@ def _accuracy(y: np.ndarray, scores) -> float:
     return float(np.mean((np.asarray(y) > 0) == (np.asarray(scores) > 0)))
 
 
-def _micrograd_model(scalar: ScalarMLP):
+def _micrograd_contender(scalar: ScalarMLP) -> tuple[Callable[..., float], object] | None:
+    """micrograd's step and its MLP holding the scalar model's weights; None if it is absent."""
     try:
+        from micrograd.engine import Value as MValue
         from micrograd.nn import MLP
     except ImportError:
         return None
     model = MLP(2, [16, 16, 1])
     for mine, theirs in zip(scalar.parameters(), model.parameters()):
         theirs.data = mine.data
-    return model
+    return partial(_micrograd_step, MValue), model
+
+
+def _minimal_model(scalar: ScalarMLP) -> minimal_engine.MLP:
+    """The minimal engine's MLP holding the scalar model's weights."""
+    return minimal_engine.MLP([[([w.data for w in n.w], n.b.data) for n in layer.neurons]
+                               for layer in scalar.layers])
 
 
 def run(steps: int = 100, seed: int = 0) -> tuple[list[list], list[str]]:
@@ -118,15 +138,18 @@ def run(steps: int = 100, seed: int = 0) -> tuple[list[list], list[str]]:
     notes = []
     contenders = {}
     reference = ScalarMLP(2, [16, 16, 1], np.random.default_rng(seed))
-    micro = _micrograd_model(reference)
+    micro = _micrograd_contender(reference)
     if micro is None:
         notes.append("micrograd not installed (pip install netgrad[bench]): its row is skipped")
     else:
-        contenders["micrograd (PyPI)"] = (_micrograd_step, micro)
+        contenders["micrograd (PyPI)"] = micro
     for name, step in [("netgrad scalar Value", _netgrad_scalar_step),
-                       ("netgrad scalar, step in gc_paused()", _netgrad_scalar_step_gc_paused)]:
+                       ("netgrad scalar, step in gc_paused()", _gc_paused(_netgrad_scalar_step))]:
         model = ScalarMLP(2, [16, 16, 1], np.random.default_rng(seed))
         contenders[name] = (step, model)
+    minimal_step = partial(_micrograd_step, minimal_engine.Value)
+    for name, step in [(FLOOR, minimal_step), (FLOOR_GC_PAUSED, _gc_paused(minimal_step))]:
+        contenders[name] = (step, _minimal_model(reference))
     tensor = _TensorModel(reference)
     contenders["netgrad tensors"] = (lambda m, *a: m.step(*a), tensor)
 

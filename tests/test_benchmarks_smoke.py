@@ -1,13 +1,17 @@
-"""The benchmark's hand-written NumPy reference computes the same step as netgrad.
+"""The benchmark's references compute what they claim: the hand-written NumPy step the same
+step as netgrad, the minimal scalar engine (the pure-Python floor) right gradients.
 
 Independent checks: the reference's gradients against central finite differences of its
-own loss (the reference is then trustworthy), and netgrad's gradients against it.
+own loss (the reference is then trustworthy), and netgrad's gradients against it; the
+minimal engine's gradients against finite differences of plain-float arithmetic and
+against the closed form of a chain too deep for recursion.
 """
 
 import numpy as np
 import pytest
 
-from benchmarks.netgrad_models import TensorMLP
+from benchmarks import minimal_engine
+from benchmarks.netgrad_models import ScalarMLP, TensorMLP
 from benchmarks.numpy_reference import NumpyMLP, init_mlp_weights
 
 
@@ -55,3 +59,61 @@ def test_netgrad_step_equals_reference_step(activation):
     for mine, theirs in zip(model.params, updated_ref):
         # reference.step recomputed gradients at the original weights: same update
         np.testing.assert_allclose(mine.data, theirs, rtol=1e-12)
+
+
+def _every_minimal_op(a, b, c, relu):
+    """+ and * with numbers on either side, unary minus, relu on and off (a*c + 0.25 > 0,
+    a*b + 1 < 0 at the test point), the leaf a used five times, b and c twice by one node,
+    the inner node ``on`` by two nodes (its gradient must be complete before it passes on)."""
+    on = relu(a * c + 0.25)
+    off = relu(a * b + 1)
+    return (on * a + 3 * off * c + -(b * a) + 2 * (a + b) + (4 + c) * 0.5 + c * c + (b + b)
+            + on * on)
+
+
+def test_minimal_engine_gradients_match_finite_differences():
+    point = [1.5, -2.0, 0.7]
+    leaves = [minimal_engine.Value(v) for v in point]
+    out = _every_minimal_op(*leaves, relu=lambda v: v.relu())
+    out.backward()
+
+    def f(*args):
+        return _every_minimal_op(*args, relu=lambda v: max(v, 0.0))
+
+    assert out.data == pytest.approx(f(*point), rel=1e-15)
+    for i, leaf in enumerate(leaves):
+        plus, minus = point.copy(), point.copy()
+        plus[i] += 1e-6
+        minus[i] -= 1e-6
+        numeric = (f(*plus) - f(*minus)) / 2e-6
+        assert leaf.grad == pytest.approx(numeric, rel=1e-7, abs=1e-9), f"leaf {i}"
+    first = [leaf.grad for leaf in leaves]
+    out.backward()  # leaves accumulate; inner nodes start again from 0
+    assert [leaf.grad for leaf in leaves] == pytest.approx([2 * g for g in first], rel=1e-15)
+
+
+def test_minimal_engine_chain_deeper_than_the_recursion_limit():
+    links = 5000  # 10,000 nodes deep: a recursive topological sort would raise
+    x = minimal_engine.Value(1.0)
+    z = x
+    for _ in range(links):
+        z = z * 1.000001 + 0.0
+    z.backward()
+    assert x.grad == pytest.approx(1.000001 ** links, rel=1e-12)
+
+
+def test_minimal_mlp_is_netgrads_scalar_mlp():
+    """Same weights, same output and parameter gradients: the floor runs the same workload."""
+    scalar = ScalarMLP(2, [16, 16, 1], np.random.default_rng(0))
+    minimal = minimal_engine.MLP([[([w.data for w in n.w], n.b.data) for n in layer.neurons]
+                                  for layer in scalar.layers])
+    row = [0.3, -0.8]
+    expected = scalar(row)
+    expected.backward()
+    out = minimal(list(map(minimal_engine.Value, row)))
+    out.backward()
+    assert out.data == pytest.approx(expected.data, rel=1e-14)
+    theirs, mine = scalar.parameters(), minimal.parameters()
+    assert len(mine) == len(theirs) == 337
+    assert [p.data for p in mine] == [p.data for p in theirs]
+    assert [p.grad for p in mine] == pytest.approx([p.grad for p in theirs], rel=1e-12)
