@@ -98,6 +98,29 @@ def test_intermediates_keep_no_grad():
     assert h.grad is None and x.grad == 36.0
 
 
+def test_a_grad_set_by_hand_on_an_inner_node_is_ignored_and_cleared():
+    # as in micrograd's lecture, a learner may set o.grad = 1.0 before o.backward()
+    x = Value(2.0)
+    h = x * 3.0
+    y = h * h
+    y.grad, h.grad = 1.0, 100.0
+    y.backward()
+    assert x.grad == 36.0 and h.grad is None and y.grad is None
+
+
+def test_a_failed_backward_leaves_no_partial_gradient_on_inner_nodes():
+    x, a = Value(0.0), Value(3.0)
+    h = a * a  # two consumers: one may have sent its part when sqrt's backward fails
+    out = h * 2.0 + (x.sqrt() + 1.0) * h  # the sqrt branch runs first (a stack)
+    with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match="sqrt"):
+        out.backward()
+    inner = [n for n in ag.backward_order(out) if not n.is_leaf]
+    assert len(inner) == 6 and all(n.grad is None for n in inner)
+    a.grad = None
+    (h * 5.0).backward()
+    assert a.grad == 30.0
+
+
 def test_constants_get_no_gradient():
     c = Value(2.0, requires_grad=False)
     x = Value(3.0)
