@@ -24,17 +24,10 @@ from .value import Value, as_data
 def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
     """``op(*args, **attrs)``: run forward on the operands' data and, when an operand
     requires grad and grad mode is on, record the result as a node of the graph. Plain
-    numbers/arrays among Values become constants; with no Value at all this only computes.
-    (Value's operators call it directly: a plain call is cheaper than ``op.__call__``.)"""
-    if len(args) == 2:  # most ops: test the two operands without building a list
-        a, b = args
-        if isinstance(a, Value):
-            parents = args if isinstance(b, Value) else (a, constant(b))
-        elif isinstance(b, Value):
-            parents = (constant(a), b)
-        else:
-            return op._compute(args, attrs)
-    elif len(args) == 1 and isinstance(args[0], Value):
+    numbers/arrays among Values become constants; with no Value at all this only computes."""
+    if len(args) == 2 and not attrs and not op.saves:
+        return apply_binary(op, args[0], args[1])
+    if len(args) == 1 and isinstance(args[0], Value):
         parents = args
     else:
         for arg in args:
@@ -43,11 +36,9 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
         else:
             return op._compute(args, attrs)
         parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
-    try:  # unpacking a list and an empty dict costs scalar graphs a third of an op
+    try:  # unpacking an empty dict costs scalar graphs a third of an op
         if attrs:
             out = op.forward(*[p.data for p in parents], **attrs)
-        elif len(parents) == 2:
-            out = op.forward(parents[0].data, parents[1].data)
         elif len(parents) == 1:
             out = op.forward(parents[0].data)
         else:
@@ -56,9 +47,31 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
         raise _shape_error(op, parents, exc) from None
     if op.saves:
         out, attrs["saved"] = out
+    return _record(op, out, parents, attrs or None)
+
+
+def apply_binary(op: Primitive, a: Any, b: Any) -> Any:
+    """`apply` for two operands and no settings: what Value's arithmetic operators call.
+    Scalar graphs are mostly these, so it skips the packing of ``*args, **attrs``."""
+    if isinstance(a, Value):
+        if not isinstance(b, Value):
+            b = constant(b)
+    elif isinstance(b, Value):
+        a = constant(a)
+    else:
+        return op._compute((a, b), {})
+    try:
+        out = op.forward(a.data, b.data)
+    except ValueError as exc:
+        raise _shape_error(op, (a, b), exc) from None
+    return _record(op, out, (a, b), None)
+
+
+def _record(op: Primitive, out: Any, parents: tuple[Value, ...], attrs: dict | None) -> Value:
+    """The node for ``out``: recorded (op, operands, settings) when grad mode is on and an
+    operand requires grad, else a constant leaf."""
     if MODE.anomaly:
         check_finite_forward(op, parents, out)
-
     node = object.__new__(Value)
     node.data = out
     node.grad = None
@@ -67,11 +80,12 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
         for p in parents:
             if p.requires_grad:
                 if op.wants_needs:  # fixed now: the VJP skips inputs without grad
+                    attrs = attrs or {}  # (apply's own **attrs dict: free to add to)
                     attrs["needs"] = tuple([q.requires_grad for q in parents])
                 node.requires_grad = True
                 node._op = op
                 node._parents = parents
-                node._attrs = attrs or None
+                node._attrs = attrs
                 return node
     node.requires_grad = False
     node._op = None

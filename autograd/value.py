@@ -186,36 +186,36 @@ class Value:
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
-        return apply(ops.add, self, other)
+        return apply_binary(ops.add, self, other)
 
     def __radd__(self, other):
-        return apply(ops.add, other, self)
+        return apply_binary(ops.add, other, self)
 
     def __sub__(self, other):
-        return apply(ops.sub, self, other)
+        return apply_binary(ops.sub, self, other)
 
     def __rsub__(self, other):
-        return apply(ops.sub, other, self)
+        return apply_binary(ops.sub, other, self)
 
     def __mul__(self, other):
-        return apply(ops.mul, self, other)
+        return apply_binary(ops.mul, self, other)
 
     def __rmul__(self, other):
-        return apply(ops.mul, other, self)
+        return apply_binary(ops.mul, other, self)
 
     def __truediv__(self, other):
-        return apply(ops.div, self, other)
+        return apply_binary(ops.div, self, other)
 
     def __rtruediv__(self, other):
-        return apply(ops.div, other, self)
+        return apply_binary(ops.div, other, self)
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return apply(ops.power, self, other)
+            return apply_binary(ops.power, self, other)
         return apply(ops.pow_const, self, exponent=float(as_data(other, "exponent")))
 
     def __rpow__(self, other):
-        return apply(ops.power, other, self)
+        return apply_binary(ops.power, other, self)
 
     def __neg__(self):
         return apply(ops.neg, self)
@@ -350,4 +350,4 @@ def _short(x) -> str:
 
 from . import ops  # noqa: E402  (ops need Value; Value's operators need ops)
 from .backward import backward as _backward  # noqa: E402
-from .primitive import apply  # noqa: E402
+from .primitive import apply, apply_binary  # noqa: E402
