@@ -53,7 +53,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
 # ----------------------------------------------------------------------- trees
 def _encode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(node, dict):
-        if all(isinstance(k, str) for k in node):
+        bad = [k for k in node if k is not None and not isinstance(k, (str, int, float))]
+        if bad:  # JSON would turn a tuple key into an unhashable list: unreadable later
+            raise TypeError(f"save_tree: cannot store a dict key {bad[0]!r} of type "
+                            f"{type(bad[0]).__name__} (keys are strings, numbers or None)")
+        if all(isinstance(k, str) for k in node) and not node.keys() & {"__array__",
+                                                                         "__items__"}:
             return {k: _encode(v, arrays) for k, v in node.items()}
         return {"__items__": [[k, _encode(v, arrays)] for k, v in node.items()]}
     if isinstance(node, (list, tuple)):
@@ -92,9 +97,12 @@ def save_tree(path: str | os.PathLike, tree: Any) -> Path:
 
 
 def load_tree(path: str | os.PathLike) -> Any:
-    """Read what `save_tree` wrote. A missing file raises FileNotFoundError; a truncated,
-    tampered or foreign file raises ValueError naming it. Never unpickles anything."""
+    """Read what `save_tree` wrote. A missing file raises FileNotFoundError (a folder,
+    IsADirectoryError); a truncated, tampered or foreign file raises ValueError naming it.
+    Never unpickles anything."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not a netgrad file")
     if not path.is_file():
         raise FileNotFoundError(f"file {str(path)!r} does not exist")
     if not zipfile.is_zipfile(path):

@@ -148,3 +148,25 @@ def test_unsaveable_activation_and_missing_folder_are_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="folder .* does not exist"):
         MLP(2, [2]).save(tmp_path / "no" / "m.npz")
     assert os.listdir(tmp_path) == []  # nothing half-written left behind
+
+
+def test_keys_json_cannot_give_back_are_refused_and_the_old_file_kept(tmp_path):
+    path = io.save_tree(tmp_path / "t.npz", {"w": np.arange(3.0)})
+    for key in [(1, 2), np.int64(1)]:  # a tuple key was written, then could never be read
+        with pytest.raises(TypeError, match=f"dict key .* of type {type(key).__name__}"):
+            io.save_tree(path, {"state": {key: 1.0}})
+    assert np.array_equal(io.load_tree(path)["w"], np.arange(3.0))
+
+
+def test_keys_spelled_like_the_file_markers_round_trip(tmp_path):
+    tree = {"__array__": "a0", "x": np.ones(2), "y": {"__items__": [[1, 2]]}}
+    back = io.load_tree(io.save_tree(tmp_path / "t.npz", tree))
+    assert back["__array__"] == "a0" and back["y"] == {"__items__": [[1, 2]]}
+    assert np.array_equal(back["x"], np.ones(2))
+
+
+def test_a_folder_is_not_reported_as_missing(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder, not a netgrad file"):
+        io.load_tree(tmp_path)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        io.load(tmp_path)
