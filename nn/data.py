@@ -37,6 +37,13 @@ def check_arrays(X: Any, y: Any = None, what: str = "data") -> tuple[np.ndarray,
     return X, y
 
 
+def _count(value: Any, name: str) -> int:
+    """``value`` as an int, checked to be a whole number >= 1 (not a bool or a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"DataLoader: {name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
 def _check_seed(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
@@ -57,16 +64,15 @@ class DataLoader:
         steps_per_epoch: int | None = None,
     ) -> None:
         self.X, self.y = check_arrays(X, y, "DataLoader")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
+        batch_size = _count(batch_size, "batch_size")
+        if steps_per_epoch is not None:
+            steps_per_epoch = _count(steps_per_epoch, "steps_per_epoch")
         if drop_last and batch_size > len(self.X):
             raise ValueError(
                 f"DataLoader: drop_last=True with batch_size={batch_size} > {len(self.X)} "
                 "samples would yield no batches"
             )
-        if steps_per_epoch is not None and steps_per_epoch < 1:
-            raise ValueError(f"DataLoader: steps_per_epoch must be >= 1, got {steps_per_epoch}")
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.steps_per_epoch = steps_per_epoch
@@ -139,16 +145,18 @@ def _permute(n: int, rng: np.random.Generator, stratify: Any, sizes: list[int]) 
     labels = np.asarray(stratify)
     if len(labels) != n:
         raise ValueError(f"stratify has {len(labels)} labels for {n} samples")
-    buckets: list[list[np.ndarray]] = [[] for _ in range(len(sizes) + 1)]
+    if labels.ndim > 1:  # one-hot rows: each distinct row is a class
+        labels = np.unique(labels.reshape(n, -1), axis=0, return_inverse=True)[1].reshape(-1)
+    # each class spread evenly over [0, 1) in random order; cutting the order sorted by that
+    # position gives every part its exact size with each class's share within one sample
+    position = np.empty(n)
     for cls in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == cls))
-        start = 0
-        for k, s in enumerate(sizes):
-            take = int(round(s * len(members) / n))
-            buckets[k + 1].append(members[start:start + take])
-            start += take
-        buckets[0].append(members[start:])
-    return [rng.permutation(np.concatenate(b)) for b in buckets]
+        position[members] = (np.arange(len(members)) + 0.5) / len(members)
+    order = rng.permutation(n)  # random among equal positions
+    order = order[np.argsort(position[order], kind="stable")]
+    parts = np.split(order, np.cumsum(sizes))
+    return [rng.permutation(part) for part in [parts[-1], *parts[:-1]]]
 
 
 def _split(X, y, fractions, seed, stratify, what) -> list[np.ndarray]:

@@ -75,6 +75,9 @@ def test_loader_state_round_trip_reproduces_the_next_batches():
     ({"X": X, "y": y, "batch_size": 0}, "batch_size"),
     ({"X": X, "y": y, "batch_size": 2.5}, "batch_size"),
     ({"X": X, "y": y, "steps_per_epoch": 0}, "steps_per_epoch"),
+    ({"X": X, "y": y, "steps_per_epoch": 2.5}, "steps_per_epoch must be an integer"),
+    ({"X": X, "y": y, "steps_per_epoch": "3"}, "steps_per_epoch must be an integer"),
+    ({"X": X, "y": y, "batch_size": True}, "batch_size must be an integer"),
     ({"X": X, "y": y, "batch_size": 30, "drop_last": True}, "no batches"),
 ])
 def test_loader_errors_name_the_problem(kwargs, match):
@@ -99,6 +102,26 @@ def test_three_way_split_is_disjoint_and_stratified():
     for part in (y_va, y_te):  # 20 samples: 12/6/2 of each class exactly
         assert np.bincount(part, minlength=3).tolist() == [12, 6, 2]
     assert np.array_equal(labels[X_tr], y_tr)
+
+
+def test_stratified_splits_keep_the_requested_sizes_with_many_small_classes():
+    labels = np.repeat(np.arange(10), 3)  # rounding each class's share drifted: 10 / 20
+    X_tr, X_te, y_tr, y_te = train_test_split(np.arange(30), labels, test_size=0.5, seed=0,
+                                              stratify=labels)
+    assert len(X_tr) == len(X_te) == 15 and set(np.bincount(y_te).tolist()) <= {1, 2}
+    labels = np.repeat(np.arange(4), 5)  # val and test came back empty
+    parts = train_val_test_split(np.arange(20), labels, val_size=0.1, test_size=0.1, seed=0,
+                                 stratify=labels)
+    assert [len(p) for p in parts[:3]] == [16, 2, 2]
+    assert all(np.array_equal(labels[X], y) for X, y in zip(parts[:3], parts[3:]))
+
+
+def test_one_hot_rows_stratify_like_their_labels():
+    labels = np.array([0] * 6 + [1] * 3 + [2] * 3)
+    one_hot = np.eye(3)[labels]
+    _, X_te, _, y_te = train_test_split(np.arange(12), one_hot, test_size=1 / 3, seed=0,
+                                        stratify=one_hot)
+    assert np.array_equal(one_hot[X_te], y_te) and y_te.sum(axis=0).tolist() == [2, 1, 1]
 
 
 @pytest.mark.parametrize("size", [0.0, 1.0, 1.5])
