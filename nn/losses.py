@@ -10,6 +10,7 @@ against (N,) to (N, N) is the classic wrong-loss bug. Array targets take pred's 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -102,15 +103,28 @@ def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
     return _reduce(diff * diff, reduction)
 
 
+def log_floor(dtype: Any) -> float:
+    """Binary cross-entropy's default floor for p and 1 - p inside its logs: e^-100 (each
+    log term >= -100, as PyTorch), raised for float32/16 to 1/sqrt(largest value) so that
+    the backward's 1/p stays far from overflow (float32: e^-44)."""
+    return max(math.exp(-100), 1.0 / math.sqrt(float(np.finfo(dtype).max)))
+
+
 def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean",
-                         eps: float = 1e-7) -> Value:
-    """``-(y log p + (1 - y) log(1 - p))`` per element for probabilities p (clipped to
-    [eps, 1 - eps], so a confident mistake costs a large finite loss) and y in [0, 1]."""
+                         eps: float | None = None) -> Value:
+    """``-(y log p + (1 - y) log(1 - p))`` per element for probabilities p and y in [0, 1].
+
+    p and 1 - p are floored at ``eps`` (default `log_floor` of p's dtype) inside the logs
+    only, so a confident mistake costs at most ``-log(eps)`` while its gradient stays exact
+    above the floor: through a sigmoid, ``p - y``. (Clipping p itself to [eps, 1 - eps] would
+    zero the gradient beyond the clip: a confidently wrong model could never recover.)"""
     prob, target = _elementwise("binary_cross_entropy", prob, target, reduction)
     _require(target, _in_unit_interval,
              "binary_cross_entropy: targets must be probabilities in [0, 1]")
-    p = autograd.clip(prob, eps, 1.0 - eps)
-    return _reduce(-(target * p.log() + (1.0 - target) * (1.0 - p).log()), reduction)
+    floor = log_floor(prob.dtype) if eps is None else eps
+    log_p = autograd.clip(prob, min=floor).log()
+    log_q = autograd.clip(1.0 - prob, min=floor).log()
+    return _reduce(-(target * log_p + (1.0 - target) * log_q), reduction)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
@@ -234,9 +248,9 @@ class BCELoss(_Loss):
     function = staticmethod(binary_cross_entropy)
     settings = ("reduction", "eps")
 
-    def __init__(self, reduction: str = "mean", eps: float = 1e-7) -> None:
+    def __init__(self, reduction: str = "mean", eps: float | None = None) -> None:
         super().__init__(reduction)
-        self.eps = float(eps)
+        self.eps = None if eps is None else float(eps)
 
 
 class BCEWithLogitsLoss(_Loss):

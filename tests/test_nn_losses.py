@@ -1,6 +1,7 @@
 """Losses against NumPy formulas written here, gradchecks, stability, and errors."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -104,9 +105,35 @@ def test_stable_at_extreme_logits():
     ce = L.cross_entropy(Value(np.array([[1000.0, 0.0], [0.0, 1000.0]])), np.array([0, 0]),
                          "none").data
     np.testing.assert_allclose(ce, [0.0, 1000.0])
-    clipped = L.binary_cross_entropy(Value(np.array([0.0, 1.0])), np.array([1.0, 0.0]),
-                                     "none").data
-    np.testing.assert_allclose(clipped, -np.log(1e-7), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, z, y", [
+    (np.float64, [-20.0, 20.0, -60.0, 3.0, -3.0], [1.0, 0.0, 1.0, 1.0, 0.0]),
+    # float32: only where its sigmoid keeps the small side's digits (1 - sigmoid(20) is 0)
+    (np.float32, [-20.0, -40.0, -3.0, 3.0], [1.0, 1.0, 0.0, 1.0]),
+])
+def test_bce_after_sigmoid_keeps_the_gradient_of_confident_mistakes(dtype, z, y):
+    # closed forms: the loss is softplus(-z) for y = 1 and softplus(z) for y = 0, and its
+    # z-gradient sigmoid(z) - y, however saturated (clipping p zeroed it beyond |z| ~ 16)
+    z, y = np.array(z), np.array(y)
+    logits = Value(z.astype(dtype))
+    loss = L.binary_cross_entropy(logits.sigmoid(), y.astype(dtype), "sum")
+    loss.backward()
+    tol = 1e-7 if dtype == np.float64 else 1e-5  # 1 - sigmoid(20) keeps 8 digits in float64
+    assert loss.item() == pytest.approx(np.logaddexp(0.0, np.where(y == 1, -z, z)).sum(),
+                                        rel=tol)
+    np.testing.assert_allclose(logits.grad, 1 / (1 + np.exp(-z)) - y, rtol=tol, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, cap", [(np.float64, 100.0), (np.float32, 44.36)])
+def test_bce_of_a_certain_mistake_is_capped_with_a_finite_gradient(dtype, cap):
+    p = Value(np.array([0.0, 1.0], dtype=dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in 1/p, no inf * 0 in the backward
+        loss = L.binary_cross_entropy(p, np.array([1.0, 0.0]), "none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, cap, rtol=1e-3)
+    assert np.all(np.isfinite(p.grad))
 
 
 def test_one_output_per_sample_is_aligned_never_broadcast():
