@@ -2,9 +2,9 @@
 
 A node's VJP runs only after every node that consumed it has sent its gradient
 (Kahn's algorithm on consumer counts), so contributions from a node used several
-times are summed first, in the node's ``grad`` slot, which is cleared again as soon as
-its VJP has it (a slot costs less than a dict entry). Leaves need no order: each
-contribution is added to their ``.grad`` as it arrives, and only leaves keep ``.grad``.
+times are summed first. Pending gradients live in a dict local to the pass (so a VJP may
+run a pass of its own) and are dropped as soon as they are used. Leaves need no order:
+each contribution is added to their ``.grad`` as it arrives, and only leaves keep ``.grad``.
 """
 
 from __future__ import annotations
@@ -102,39 +102,24 @@ def _run(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
 
 def _propagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                targets: dict | None) -> None:
-    """`_run`'s pass. An op node waits (Kahn's order) until all its gradient has arrived,
-    summed in its ``grad`` slot, which is cleared again once its VJP has it; a leaf needs no
-    order, so each contribution is delivered to it as it comes."""
+    """`_run`'s pass. An op node waits (Kahn's order) until all its gradient has arrived; a
+    leaf needs no order, so each contribution is delivered to it as it comes."""
     uses = _count_uses(roots)
-    _clear(uses)  # whatever a user or a failed pass left there
-    try:
-        _kahn(roots, seeds, create_graph, targets, uses)
-    except BaseException:
-        _clear(uses)  # no half-summed gradient stays visible
-        raise
-
-
-def _clear(nodes: Iterable[Value]) -> None:
-    for node in nodes:
-        node.grad = None
-
-
-def _kahn(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
-          targets: dict | None, uses: dict[Value, int]) -> None:
     deliver = _accumulate if targets is None else _collector(targets)
+    pending: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
         if root._op is None:
             deliver(root, seed, False)
         else:
-            root.grad = seed if root.grad is None else root.grad + seed
+            pending[root] = seed if root not in pending else pending[root] + seed
     ready = [root for root in dict.fromkeys(roots) if uses.get(root) == 0]
     anomaly = MODE.anomaly
     pop_ready, push_ready = ready.pop, ready.append  # bound once: this loop is the hot path
+    take_pending, peek_pending = pending.pop, pending.get
 
     while ready:
         node = pop_ready()
-        g = node.grad
-        node.grad = None
+        g = take_pending(node, None)
         if g is None:  # no gradient reached it (its consumers' VJPs skipped it)
             _release_parents(node, uses, push_ready)
             continue
@@ -169,8 +154,8 @@ def _kahn(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                     deliver(parent, pg, pg is g)
                 continue
             if pg is not None:
-                old = parent.grad
-                parent.grad = pg if old is None else old + pg
+                old = peek_pending(parent)
+                pending[parent] = pg if old is None else old + pg
             left = uses[parent] - 1
             uses[parent] = left
             if left == 0:
@@ -207,11 +192,14 @@ def _accumulate(leaf: Value, g: Any, shared: bool) -> None:
 
 def _collector(targets: dict) -> Callable[[Value, Any, bool], None]:
     """`gradients`' delivery to leaves: sums each target leaf's contributions in ``targets``
-    (never in place: a contribution may be shared)."""
+    (out of place; a ``shared`` first array is copied, so no two results are one array)."""
     def collect(leaf: Value, g: Any, shared: bool) -> None:
         if leaf in targets:
             old = targets[leaf]
-            targets[leaf] = g if old is None else old + g
+            if old is not None:
+                targets[leaf] = old + g
+            else:
+                targets[leaf] = g.copy() if shared and type(g) is np.ndarray else g
     return collect
 
 

@@ -98,14 +98,15 @@ def test_intermediates_keep_no_grad():
     assert h.grad is None and x.grad == 36.0
 
 
-def test_a_grad_set_by_hand_on_an_inner_node_is_ignored_and_cleared():
-    # as in micrograd's lecture, a learner may set o.grad = 1.0 before o.backward()
+def test_a_grad_set_by_hand_on_an_inner_node_does_not_change_the_result():
+    # as in micrograd's lecture, a learner may set o.grad = 1.0 before o.backward(); the
+    # engine never reads (or writes) an op node's .grad
     x = Value(2.0)
     h = x * 3.0
     y = h * h
     y.grad, h.grad = 1.0, 100.0
     y.backward()
-    assert x.grad == 36.0 and h.grad is None and y.grad is None
+    assert x.grad == 36.0 and (h.grad, y.grad) == (100.0, 1.0)
 
 
 def test_a_failed_backward_leaves_no_partial_gradient_on_inner_nodes():
@@ -165,6 +166,17 @@ def test_leaves_fed_the_same_passed_through_gradient_get_their_own_arrays():
     y.backward(gradient=np.array([1.0, 2.0]))
     y.backward(gradient=np.array([1.0, 2.0]))
     np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+def test_gradients_returns_its_own_array_for_each_leaf_fed_a_passed_through_gradient():
+    # the same for gradients(): a + b must not give a and b one shared result array, or
+    # updating one result in place (an optimizer step) changes the other
+    a, b = Value(np.zeros(3)), Value(np.zeros(3))
+    ga, gb = ag.gradients((a + b).sum(), [a, b])
+    ga += 1.0
+    np.testing.assert_array_equal(gb, [1.0, 1.0, 1.0])
+    ga, gb = ag.grad(lambda u, v: (u + v).sum(), argnums=(0, 1))(np.zeros(2), np.zeros(2))
+    assert not np.shares_memory(ga, gb)
 
 
 def test_gradients_sums_every_contribution_to_a_leaf_without_touching_grad():

@@ -114,3 +114,26 @@ def test_second_order_through_fused_affine_and_cross_entropy():
                 fn = lambda v, t=target, red=reduction: f(v, t, red)  # noqa: E731
                 np.testing.assert_allclose(ag.hvp(fn, x, e), fd_of_gradient(fn, x, e),
                                            rtol=1e-6, atol=1e-8)
+
+
+def test_a_vjp_that_runs_the_engine_itself_under_create_graph():
+    # a custom op whose higher-order VJP differentiates with gradients(): that nested pass
+    # must not wipe the gradient the outer pass has already summed for h (2 from h * 2.0)
+    @ag.primitive("half_square")
+    def half_square(x):
+        return x * x * 0.5
+
+    @half_square.defvjp
+    def _half_square_vjp(g, out, x):
+        if isinstance(x, Value):  # create_graph: d(x^2/2)/dx by the engine
+            (d,) = ag.gradients(x * x * 0.5, [x], create_graph=True)
+            return (g * d,)
+        return (g * x,)
+
+    x = Value(1.5)
+    h = x * 3.0
+    y = half_square(h) + h * 2.0  # dy/dx = 3 (h + 2) = 3 * 6.5
+    (gx,) = ag.gradients(y, [x], create_graph=True)
+    assert gx.data == pytest.approx(19.5)
+    (gxx,) = ag.gradients(gx, [x])  # d/dx 3 (3x + 2) = 9
+    assert gxx == pytest.approx(9.0)
