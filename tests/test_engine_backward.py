@@ -271,6 +271,15 @@ def test_float32_stays_float32():
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("op", [ag.maximum, ag.minimum])
+def test_maximum_and_minimum_keep_0d_float32_gradients_float32(op):
+    a = Value(np.array(2.0, dtype=np.float32))
+    b = Value(np.array(2.0, dtype=np.float32))  # a tie: each gets half
+    ga, gb = ag.gradients(op(a, b), [a, b])
+    assert np.result_type(ga) == np.float32 and np.result_type(gb) == np.float32
+    assert float(ga) == float(gb) == 0.5
+
+
 def test_ints_and_bools_become_float64():
     assert Value(3).data == 3.0 and type(Value(3).data) is float
     assert Value(np.array([1, 2])).dtype == np.float64

@@ -111,7 +111,9 @@ def _power_vjp(g, out, a, b):
 def _tie_split(mask_gt, mask_eq, like):
     """1 where the first operand wins, 0.5 on ties (gradient shared, as in PyTorch)."""
     m = mask_gt + 0.5 * mask_eq
-    return m if np.ndim(m) == 0 else m.astype(raw(like).dtype, copy=False)
+    if np.ndim(m) == 0:
+        return float(m)  # a NumPy float64 scalar would make a 0-d float32 gradient float64
+    return m.astype(raw(like).dtype, copy=False)
 
 
 @primitive("maximum")
