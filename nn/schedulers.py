@@ -10,6 +10,19 @@ from typing import Any
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "ReduceLROnPlateau", "StepLR"]
 
 
+def _whole(value: Any, name: str) -> int:
+    """``value`` checked to be a whole number >= 1 (2.5 is refused, not truncated)."""
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value}")
+    return int(value)
+
+
+def _positive(value: Any, name: str) -> float:
+    if not float(value) > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return float(value)
+
+
 class _Scheduler:
     """What every scheduler shares: its optimizer, the current rates and resumable state."""
 
@@ -70,9 +83,8 @@ class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``."""
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
-        if int(step_size) < 1:
-            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = _whole(step_size, "StepLR: step_size")
+        self.gamma = _positive(gamma, "StepLR: gamma")
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -83,7 +95,7 @@ class ExponentialLR(LRScheduler):
     """``lr = initial_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer: Any, gamma: float) -> None:
-        self.gamma = float(gamma)
+        self.gamma = _positive(gamma, "ExponentialLR: gamma")
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -94,9 +106,8 @@ class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
-        if int(T_max) < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be >= 1, got {T_max}")
-        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        self.T_max = _whole(T_max, "CosineAnnealingLR: T_max")
+        self.eta_min = float(eta_min)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
