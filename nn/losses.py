@@ -137,15 +137,21 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     return _reduce(z.softplus() - z * target, reduction)
 
 
-def _labels(target: np.ndarray) -> np.ndarray:
-    """Class labels as int64; whole-number floats (labels read from a CSV) are accepted."""
+def _labels(target: np.ndarray, classes: int) -> np.ndarray:
+    """Class labels as int64; whole-number floats (labels read from a CSV) are accepted.
+    Integer labels' range is checked once, by softmax_cross_entropy; float ones here, before
+    the cast (which would turn 1e20 into -2**63)."""
     if target.dtype.kind in "fb":
         whole = np.isfinite(target) & (target == np.round(target))
         if not whole.all():
             raise ValueError(f"cross_entropy: class labels must be whole numbers, got "
                              f"{target[~whole][:5].tolist()}")
+        outside = (target < 0) | (target >= classes)
+        if outside.any():
+            raise ValueError(f"cross_entropy: labels must be in 0..{classes - 1} for {classes} "
+                             f"classes, got {np.unique(target[outside])[:5].tolist()}")
         target = target.astype(np.int64)
-    return target  # their range is checked once, by softmax_cross_entropy
+    return target
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
@@ -158,7 +164,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits must have a class axis, got a scalar")
     if target.shape == logits.shape[:-1]:
-        target = _labels(target)
+        target = _labels(target, logits.shape[-1])
     elif target.shape == logits.shape:
         if np.any(target < 0):
             raise ValueError("cross_entropy: target probabilities must not be negative")

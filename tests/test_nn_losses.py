@@ -248,6 +248,11 @@ def test_cross_entropy_target_encodings_agree():
         L.cross_entropy(logits, np.array([0, 1, np.inf, 1, 0]))
     with pytest.raises(ValueError, match=r"cross_entropy: labels must be in 0..2 .* got \[-1\]"):
         L.cross_entropy(logits, np.array([0, 1, -1, 1, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a float label past int64 was cast to -2**63 first
+        with pytest.raises(ValueError, match=r"cross_entropy: labels must be in 0..2 for 3 "
+                                             r"classes, got \[1e\+20\]"):
+            L.cross_entropy(logits, np.array([0, 1, 1e20, 1, 0]))
     with pytest.raises(ValueError, match="cross_entropy: logits must have a class axis"):
         L.cross_entropy(Value(1.0), 0)
 
