@@ -80,9 +80,12 @@ def load_checkpoint(path: str | os.PathLike, trainer: Any) -> None:
     from .history import History
 
     tree = read_checkpoint(path)
+    with_state = [s for s in trainer.schedulers if hasattr(s, "load_state_dict")]
+    if len(with_state) != len(tree["schedulers"]):  # a saved schedule is never dropped
+        raise ValueError(f"{str(path)!r} was saved with {len(tree['schedulers'])} learning-rate "
+                         f"scheduler(s), {len(with_state)} given: resume with the same ones")
     trainer.model.load_state_dict(tree["model"])
     trainer.optimizer.load_state_dict(tree["optimizer"])
-    with_state = [s for s in trainer.schedulers if hasattr(s, "load_state_dict")]
     for scheduler, state in zip(with_state, tree["schedulers"]):
         scheduler.load_state_dict(state)
     trainer.history = History.from_dict(json.loads(tree["history"]))

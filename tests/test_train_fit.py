@@ -11,6 +11,7 @@ from test_train_support import SGD, StandInMLP, cross_entropy, make_mlp, moons, 
 from autograd import affine, relu
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from nn.checkpoint import find_generators, read_checkpoint
+from nn.optim import StepLR
 from nn.progress import Progress
 from nn.train import TrainingDiverged, accuracy, evaluate, fit, predict, predict_proba
 
@@ -177,6 +178,23 @@ def test_checkpoint_errors(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.ones(2))
     with pytest.raises(ValueError):
         read_checkpoint(tmp_path / "other.npz")
+
+
+def test_resuming_with_other_schedulers_than_were_saved_is_refused(tmp_path):
+    # a saved schedule must not be dropped (or a new one start from scratch) silently
+    def run(schedulers, **kwargs):
+        model = make_mlp(nouts=(4, 2), seed=4)
+        opt = SGD(model.parameters(), lr=0.05)
+        fit(model, cross_entropy, opt, (X, Y), epochs=2, batch_size=16, progress=False, seed=1,
+            schedulers=[make(opt) for make in schedulers], **kwargs)
+
+    path = tmp_path / "run.npz"
+    run([lambda o: StepLR(o, step_size=1)], checkpoint=path)
+    for schedulers, saved, given in [([], 1, 0),
+                                     ([lambda o: StepLR(o, 1), lambda o: StepLR(o, 2)], 1, 2)]:
+        with pytest.raises(ValueError, match=f"run.npz.* {saved} learning-rate scheduler.* "
+                                             f"{given} given"):
+            run(schedulers, resume_from=path)
 
 
 def test_early_stopping_restores_the_best_validation_weights():
