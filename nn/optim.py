@@ -178,6 +178,12 @@ class Optimizer:
                          f"{len(mine['params'])} here"
                          for i, (g, mine) in enumerate(zip(groups, self.param_groups))
                          if len(g["params"]) != len(mine["params"])]
+            settings = set(self.defaults)  # another optimizer's save has other names
+            problems += [f"group {i}: settings {sorted(settings - set(g))} missing and "
+                         f"{sorted(set(g) - settings - {'params', 'initial_lr'})} unknown "
+                         f"(saved by another optimizer?)"
+                         for i, g in enumerate(groups)
+                         if settings - set(g) or set(g) - settings - {"params", "initial_lr"}]
         state = {}
         for key, entries in saved.items():
             i = int(key)
@@ -188,9 +194,12 @@ class Optimizer:
             problems += [f"parameter {i} {found_problem}" for found_problem in found]
         if problems:
             raise ValueError(f"{owner}: " + "; ".join(problems))
-        for mine, g in zip(self.param_groups, groups):
-            mine.update({k: tuple(v) if k == "betas" else v for k, v in g.items()
-                         if k != "params"})
+        merged = [{**mine, **{k: tuple(v) if k == "betas" else v for k, v in g.items()
+                              if k != "params"}} for mine, g in zip(self.param_groups, groups)]
+        for group in merged:  # saved settings are checked like given ones
+            self.check(group)
+        for mine, group in zip(self.param_groups, merged):
+            mine.update(group)  # in place: whoever holds a group dict sees the restored one
         self.state = state
 
     def __repr__(self) -> str:

@@ -294,7 +294,16 @@ def test_mismatched_state_dict_names_the_problem():
         opt.load_state_dict(scalar_buffer)
     with pytest.raises(ValueError, match="state for parameter 4, which does not exist"):
         opt.load_state_dict({"state": {4: {}}, "param_groups": scalar_buffer["param_groups"]})
-    assert opt.state == {}  # nothing was half-loaded
+    sgd = optim.SGD([Value(np.ones(3))], lr=0.1, momentum=0.9)  # another optimizer's save
+    with pytest.raises(ValueError, match=r"group 0: settings \['amsgrad', 'betas', 'eps'\] "
+                                         r"missing and \['dampening', 'momentum', 'nesterov'\] "
+                                         r"unknown \(saved by another optimizer\?\)"):
+        opt.load_state_dict(sgd.state_dict())
+    negative = opt.state_dict()
+    negative["param_groups"][0]["lr"] = -0.1  # a tampered or hand-edited save
+    with pytest.raises(ValueError, match="Adam: lr must be > 0, got -0.1"):
+        opt.load_state_dict(negative)
+    assert opt.state == {} and opt.param_groups[0]["lr"] == 0.1  # nothing was half-loaded
 
 
 def test_load_state_dict_copies_and_casts_the_saved_buffers():
