@@ -140,20 +140,22 @@ class Module:
                 problems.append(f"missing: {', '.join(missing)}")
             if unexpected:
                 problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
-        shapes = [f"{n} (model {np.shape(p.data)}, given {np.shape(state[n])})"
-                  for n, p in params.items() if n in state and np.shape(state[n]) != np.shape(
-                      p.data)]
+        given = {n: np.asarray(getattr(state[n], "data", state[n])) for n in params if n in state}
+        shapes = [f"{n} (model {np.shape(params[n].data)}, given {new.shape})"
+                  for n, new in given.items() if new.shape != np.shape(params[n].data)]
         if shapes:
             problems.append(f"shape mismatch: {', '.join(shapes)}")
-        if problems:
+        unreal = [f"{n} ({new.dtype})" for n, new in given.items() if new.dtype.kind not in "biuf"]
+        if unreal:
+            problems.append(f"not real numbers: {', '.join(unreal)}")
+        if problems:  # checked before anything is copied: a model is never half-loaded
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
-        for name, p in params.items():
-            if name in state:
-                new = np.asarray(getattr(state[name], "data", state[name]))
-                if type(p.data) is float:
-                    p.data = float(new)
-                else:
-                    np.copyto(p.data, new, casting="same_kind")
+        for name, new in given.items():
+            p = params[name]
+            if type(p.data) is float:
+                p.data = float(new)
+            else:
+                np.copyto(p.data, new, casting="same_kind")
 
     # ------------------------------------------------------------------ saving
     def config(self) -> dict[str, Any]:

@@ -76,17 +76,19 @@ def test_state_dict_is_a_copy_and_round_trips():
 
 def test_load_state_dict_lists_every_mismatch():
     model = Tree()
-    state = model.state_dict()
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    state = {k: v + 1.0 for k, v in before.items()}  # loadable entries, were they alone
     del state["scale"]
     state["extra.weight"] = np.zeros(2)
     state["blocks.1.weight"] = np.zeros((3, 3))
+    state["blocks.0.weight"] = np.ones(3, dtype=complex)
     with pytest.raises(ValueError) as info:
         model.load_state_dict(state)
     message = str(info.value)
     assert "missing: scale" in message and "unexpected: extra.weight" in message
     assert "blocks.1.weight (model (2, 2), given (3, 3))" in message
-    before = model.state_dict()
-    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    assert "not real numbers: blocks.0.weight (complex128)" in message
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())  # untouched
 
 
 def test_non_strict_load_ignores_missing_and_extra_names():
