@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -70,11 +71,24 @@ METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "accuracy": accuracy, "mae": mean_absolute_error, "mse": mean_squared_error}
 
 
-def _resolve_metrics(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
-    out = {}
+def _threshold_for(loss: Any) -> float | None:
+    """The accuracy threshold a binary loss implies: 0 for logits/scores (``bce_logits``,
+    ``hinge``), 0.5 for probabilities (``bce``); None (guess from the outputs) otherwise."""
+    from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge
+
+    fn = getattr(loss, "function", loss)  # the module forms (nn.BCEWithLogitsLoss()) name theirs
+    if fn is binary_cross_entropy_with_logits or fn is hinge:
+        return 0.0
+    return 0.5 if fn is binary_cross_entropy else None
+
+
+def _resolve_metrics(metrics: Sequence[str | Callable], loss: Any = None) -> dict[str, Callable]:
+    out, threshold = {}, _threshold_for(loss)
     for m in metrics:
         if callable(m):
             out[getattr(m, "__name__", "metric")] = m
+        elif m == "accuracy" and threshold is not None:
+            out[m] = partial(accuracy, threshold=threshold)
         elif m in METRICS:
             out[m] = METRICS[m]
         else:
@@ -137,10 +151,17 @@ def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
              batch_size: int | None = None) -> dict[str, float]:
     """``{"loss": ..., metric: ...}`` of the model on (X, y) in eval mode."""
     X, y = check_arrays(X, y, "evaluate")
-    loss_fn, out = resolve_loss(loss), _outputs(model, X, batch_size)
+    loss_fn = resolve_loss(loss)
+    return _scores(model, loss_fn, _resolve_metrics(metrics, loss_fn), X, y, batch_size)
+
+
+def _scores(model: Any, loss_fn: Callable, metrics: dict[str, Callable], X: np.ndarray,
+            y: np.ndarray, batch_size: int | None = None) -> dict[str, float]:
+    """`evaluate` with the loss and metrics already resolved."""
+    out = _outputs(model, X, batch_size)
     with no_grad():
         result = {"loss": float(loss_fn(Value(out, requires_grad=False), y).data)}
-    result.update({name: f(out, y) for name, f in _resolve_metrics(metrics).items()})
+    result.update({name: f(out, y) for name, f in metrics.items()})
     return result
 
 
@@ -186,7 +207,7 @@ class Trainer:
                  checkpoint: str | None = None) -> None:
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
-        self.metrics = _resolve_metrics(metrics)
+        self.metrics = _resolve_metrics(metrics, self.loss_fn)
         if seed is None:  # draw one and record it, so the run can be repeated from its History
             seed = int(np.random.SeedSequence().entropy % 2**32)
         self.loader = _as_loader(train, batch_size, seed, steps_per_epoch, True, "train")
@@ -223,11 +244,16 @@ class Trainer:
         """Replay the step under anomaly detection to name the op; build the error."""
         self.optimizer.zero_grad()
         op = "no single op (the numbers overflowed in the optimizer update)"
-        try:
-            with detect_anomaly():
-                self._loss(Xb, yb)[1].backward()
-        except AnomalyError as exc:
-            op = str(exc)
+        finite = np.isfinite(np.asarray(Xb, dtype=float)).reshape(len(Xb), -1).all(axis=1)
+        if not finite.all():  # no op produced these: they came with the data
+            rows = np.asarray(self.loader.last_indices)[~finite][:5].tolist()
+            op = f"none, the input data holds nan/inf (rows {rows} of X)"
+        else:
+            try:
+                with detect_anomaly():
+                    self._loss(Xb, yb)[1].backward()
+            except AnomalyError as exc:
+                op = str(exc)
         self.optimizer.zero_grad()
         self.history.record_step(float("nan"), lr, self.epoch, self.loader.last_indices)
         self.history.meta["diverged"] = {"epoch": self.epoch + 1, "step": step + 1,
@@ -298,7 +324,7 @@ class Trainer:
             bar.step(loss_value)
         logs = {"loss": total / count, **{k: v / count for k, v in metric_sums.items()}}
         if self.val is not None:
-            scores = evaluate(self.model, self.loss_fn, *self.val, metrics=list(self.metrics))
+            scores = _scores(self.model, self.loss_fn, self.metrics, *self.val)
             logs.update({f"val_{k}": v for k, v in scores.items()})
         from .diagnose import dead_relu_fraction
 
@@ -310,6 +336,8 @@ class Trainer:
 
     def run(self, epochs: int = 10, resume_from: str | None = None) -> History:
         """Train until `epochs` epochs are done (counting those in a resumed checkpoint)."""
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
         if resume_from is not None:
             from .checkpoint import load_checkpoint
 

@@ -145,6 +145,15 @@ def test_nan_in_the_data_is_trapped_before_any_update():
     assert all(np.array_equal(v, weights(model)[k]) for k, v in before.items())
 
 
+def test_nan_in_the_data_is_named_as_the_data_not_as_an_op():
+    bad = X.copy()
+    bad[[5, 40], 1] = np.nan
+    model = make_mlp(nouts=(4, 2))
+    with pytest.raises(TrainingDiverged, match=r"input data holds nan/inf \(rows \[5, 40\] of X"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (bad, Y), epochs=1,
+            batch_size=96, progress=False, seed=0)
+
+
 class _Interrupt(Callback):
     def on_epoch_end(self, trainer, epoch, logs):
         if epoch == 2:
@@ -269,6 +278,31 @@ def test_fit_rejects_bad_input_with_clear_errors():
         fit(model, cross_entropy, opt, (X, Y), val=(XV, YV[:3]), epochs=1, progress=False)
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, cross_entropy, opt, (X, Y), metrics=("f1",), epochs=1, progress=False)
+    for epochs in (0, -1, 2.5):  # no silent empty run, no third epoch for 2.5
+        with pytest.raises(ValueError, match="epochs must be a positive integer"):
+            fit(model, cross_entropy, opt, (X, Y), epochs=epochs, progress=False)
+
+
+def test_accuracy_under_a_logits_loss_thresholds_at_zero_even_if_all_logits_are_in_0_1():
+    model = make_mlp(nouts=(1,))
+    model.layers[0].weight.data[:] = 1e-3  # logits 0.3 +- 0.003: sigmoid > 0.5, all class 1
+    model.layers[0].bias.data[:] = 0.3
+    ones = np.ones((len(X), 1))
+    expected = float(np.mean((predict(model, X) > 0) == (ones > 0.5)))  # 1.0
+    h = fit(model, "bce_logits", SGD(model.parameters(), lr=1e-9), (X, ones), val=(X, ones),
+            epochs=1, batch_size=32, progress=False, seed=0)
+    assert h.epoch["accuracy"] == h.epoch["val_accuracy"] == [expected] == [1.0]
+    assert evaluate(model, "bce_logits", X, ones)["accuracy"] == expected
+
+
+def test_callable_metrics_are_scored_on_the_validation_data_too():
+    def top1(out, target):
+        return float(np.mean(out.argmax(axis=1) == target))
+
+    model = make_mlp(nouts=(4, 2))
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), val=(XV, YV),
+            metrics=[top1], epochs=1, progress=False, seed=0)
+    assert h.epoch["val_top1"] == [top1(predict(model, XV), YV)]
 
 
 def test_accuracy_reads_classes_signs_probabilities_and_logits():
