@@ -57,7 +57,8 @@ def dead_relu_fraction(model: Any, X: np.ndarray, max_rows: int = 2048) -> float
     h = np.asarray(X[:max_rows], dtype=np.float64)
     dead, units = 0, 0
     for layer in layers[:-1]:
-        h = np.maximum(h @ np.asarray(layer.weight.data).T + np.asarray(layer.bias.data), 0.0)
+        bias = 0.0 if layer.bias is None else np.asarray(layer.bias.data)  # Linear(bias=False)
+        h = np.maximum(h @ np.asarray(layer.weight.data).T + bias, 0.0)
         dead += int(np.sum(np.all(h <= 0.0, axis=0)))
         units += h.shape[-1]
     return dead / units if units else None

@@ -22,6 +22,13 @@ from .io import atomic_write
 __all__ = ["History", "LivePlot"]
 
 
+def _plain(value: Any) -> Any:
+    """JSON for NumPy scalars and arrays in ``meta`` (e.g. a seed given as ``np.int64``)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"History: a {type(value).__name__} in meta cannot be saved as JSON")
+
+
 def _pad(column: list, length: int) -> None:
     column.extend([math.nan] * (length - len(column)))
 
@@ -87,7 +94,8 @@ class History:
     def to_dict(self) -> dict:
         """JSON-able copy: ``{"meta", "step", "grad_norms", "epoch"}``."""
         return json.loads(json.dumps({"meta": self.meta, "step": self.step,
-                                      "grad_norms": self.grad_norms, "epoch": self.epoch}))
+                                      "grad_norms": self.grad_norms, "epoch": self.epoch},
+                                     default=_plain))
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
@@ -115,7 +123,7 @@ class History:
     def _arrays(self) -> dict[str, np.ndarray]:
         batches = self.step["batch"]
         arrays = {
-            "meta": np.array(json.dumps(self.meta)),
+            "meta": np.array(json.dumps(self.meta, default=_plain)),
             "step/loss": np.array(self.step["loss"], dtype=np.float64),
             "step/lr": np.array(self.step["lr"], dtype=np.float64),
             "step/epoch": np.array(self.step["epoch"], dtype=np.int64),

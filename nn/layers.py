@@ -120,6 +120,9 @@ class Perceptron(Module):
         if X.ndim != 2 or X.shape[1] != self.nin or len(X) != len(y) or len(X) == 0:
             raise ValueError(f"Perceptron.fit: expected X of shape (N, {self.nin}) and y of "
                              f"shape (N,), got {X.shape} and {y.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("Perceptron.fit: X holds nan/inf in rows "
+                             f"{np.flatnonzero(~np.isfinite(X).all(axis=1))[:5].tolist()}")
         if not np.all((y == 0) | (y == 1)):
             raise ValueError("Perceptron.fit: labels must be 0 or 1, got "
                              f"{np.unique(y[(y != 0) & (y != 1)])[:5].tolist()}")

@@ -161,6 +161,10 @@ def test_perceptron_errors_name_the_problem():
         p.fit(np.ones((2, 2)), np.array([1, 2]))
     with pytest.raises(ValueError, match="expected inputs with 2 features"):
         p(np.ones((2, 5)))
+    before = p.weight.data.copy()
+    with pytest.raises(ValueError, match=r"X holds nan/inf in rows \[1\]"):  # not nan weights
+        p.fit(np.array([[1.0, 2.0], [np.nan, 0.0]]), np.array([1, 0]))
+    assert np.array_equal(p.weight.data, before)
 
 
 def test_dropout_scales_kept_units_and_is_off_in_eval():

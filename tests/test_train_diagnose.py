@@ -138,3 +138,11 @@ def test_dead_relu_fraction_counts_units_silent_on_every_sample():
     expected = (dead0.sum() + np.all(h2 == 0, axis=0).sum()) / 14
     assert dead0[:2].all() and dead_relu_fraction(model, X) == expected
     assert dead_relu_fraction(make_mlp(nouts=(4, 2), activation="tanh"), X) is None
+
+
+def test_dead_relu_fraction_of_layers_without_bias():
+    model = make_mlp(nouts=(8, 2))
+    W = model.layers[0].weight.data
+    model.layers[0].bias = None  # as nn.Linear(bias=False) holds it
+    expected = np.all(np.maximum(X @ W.T, 0) == 0, axis=0).sum() / 8
+    assert dead_relu_fraction(model, X) == expected

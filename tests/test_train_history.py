@@ -49,6 +49,14 @@ def test_save_and_load_round_trip_equal(history, tmp_path, suffix):
         assert json.loads(path.read_text())["epoch"]["loss"] == history.epoch["loss"]
 
 
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_a_run_seeded_with_a_numpy_integer_saves_and_loads(tmp_path, suffix):
+    model = make_mlp(nouts=(4, 2))
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), epochs=1,
+            progress=False, seed=np.int64(7))
+    assert History.load(h.save(tmp_path / f"run{suffix}")).meta["seed"] == 7
+
+
 def test_save_load_errors_name_the_file(tmp_path, history):
     with pytest.raises(ValueError, match="json or .npz"):
         history.save(tmp_path / "run.txt")
