@@ -74,7 +74,7 @@ class EarlyStopping(Callback):
                                    for k, v in trainer.model.state_dict().items()}
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:
                 trainer.stop_training = True
                 self.stopped_epoch = epoch
 
