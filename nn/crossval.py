@@ -57,14 +57,14 @@ def _run_fold(fold: int, train_idx: np.ndarray, val_idx: np.ndarray, X: np.ndarr
     model = make_model()
     history = fit(model, loss, make_optimizer(model.parameters()), (X_tr, y[train_idx]),
                   progress=False, **fit_kwargs)
-    scores = evaluate(model, loss, X_va, y[val_idx], metrics=fit_kwargs.get("metrics", ()))
+    scores = evaluate(model, loss, X_va, y[val_idx], metrics=fit_kwargs.get("metrics"))
     return {f"val_{k}": v for k, v in scores.items()}, history
 
 
 def cross_validate(make_model: Callable[[], Any], X: Any, y: Any, k: int = 5, *,
                    loss: str | Callable, make_optimizer: Callable[[list], Any],
                    epochs: int = 10, batch_size: int = 32,
-                   metrics: Sequence[str | Callable] = ("accuracy",), seed: int = 0,
+                   metrics: Sequence[str | Callable] | None = None, seed: int = 0,
                    n_jobs: int = 1, scaler: Callable | None = None) -> CrossValidation:
     """Train and score `k` times, each fold held out once; returns per-fold scores.
 
@@ -74,7 +74,8 @@ def cross_validate(make_model: Callable[[], Any], X: Any, y: Any, k: int = 5, *,
     """
     X, y = check_arrays(X, y, "cross_validate")
     folds = list(KFold(k, shuffle=True, seed=seed).split(X))
-    fit_kwargs = {"epochs": epochs, "batch_size": batch_size, "metrics": tuple(metrics)}
+    fit_kwargs = {"epochs": epochs, "batch_size": batch_size,
+                  "metrics": None if metrics is None else tuple(metrics)}
     jobs = [(i, tr, va, X, y, make_model, make_optimizer, loss, scaler,
              {**fit_kwargs, "seed": seed + i}) for i, (tr, va) in enumerate(folds)]
     if n_jobs == 1:

@@ -82,9 +82,18 @@ def _threshold_for(loss: Any) -> float | None:
     return 0.5 if fn is binary_cross_entropy else None
 
 
-def _resolve_metrics(metrics: Sequence[str | Callable], loss: Any = None) -> dict[str, Callable]:
+def _default_metrics(loss: Any) -> tuple[str, ...]:
+    """``("accuracy",)``, except for the regression losses (mse, mae): accuracy means nothing
+    there (and a low one would make `diagnose` call a good regression fit underfitting)."""
+    from .losses import mae, mse
+
+    return () if getattr(loss, "function", loss) in (mse, mae) else ("accuracy",)
+
+
+def _resolve_metrics(metrics: Sequence[str | Callable] | None,
+                     loss: Any = None) -> dict[str, Callable]:
     out, threshold = {}, _threshold_for(loss)
-    for m in metrics:
+    for m in _default_metrics(loss) if metrics is None else metrics:
         if callable(m):
             out[getattr(m, "__name__", "metric")] = m
         elif m == "accuracy" and threshold is not None:
@@ -147,7 +156,7 @@ def predict_proba(model: Any, X: Any, from_logits: bool = True,
 
 
 def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
-             metrics: Sequence[str | Callable] = ("accuracy",),
+             metrics: Sequence[str | Callable] | None = None,
              batch_size: int | None = None) -> dict[str, float]:
     """``{"loss": ..., metric: ...}`` of the model on (X, y) in eval mode."""
     X, y = check_arrays(X, y, "evaluate")
@@ -200,7 +209,7 @@ class Trainer:
 
     def __init__(self, model: Any, loss: str | Callable, optimizer: Any, train: Any,
                  val: Any = None, *, batch_size: int = 32,
-                 metrics: Sequence[str | Callable] = ("accuracy",),
+                 metrics: Sequence[str | Callable] | None = None,
                  callbacks: Sequence[Callback] = (), schedulers: Sequence[Any] = (),
                  progress: bool = True, seed: int | None = None,
                  steps_per_epoch: int | None = None, live_plot: bool = False,
@@ -365,14 +374,15 @@ class Trainer:
 
 def fit(model: Any, loss: str | Callable, optimizer: Any, train: Any, val: Any = None,
         epochs: int = 10, batch_size: int = 32,
-        metrics: Sequence[str | Callable] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        metrics: Sequence[str | Callable] | None = None, callbacks: Sequence[Callback] = (),
         progress: bool = True, *, seed: int | None = None, steps_per_epoch: int | None = None,
         schedulers: Sequence[Any] = (), diagnose: bool = False, live_plot: bool = False,
         checkpoint: str | None = None, resume_from: str | None = None) -> History:
     """Train `model` on ``train = (X, y)`` (or a DataLoader) and return its `History`.
 
     `loss` is a name from `nn.losses` or ``f(pred, target) -> scalar Value``; `val` an (X, y)
-    pair scored after each epoch (``val_loss``, ``val_<metric>``). `seed` fixes the batch order.
+    pair scored after each epoch (``val_loss``, ``val_<metric>``); `metrics` default to accuracy,
+    none for the regression losses (mse, mae). `seed` fixes the batch order.
     `schedulers` are stepped once per epoch. `checkpoint` writes a resumable checkpoint after
     each epoch; `resume_from` continues one bit for bit. `diagnose=True` prints the findings.
     Raises `TrainingDiverged` (model left at its last good weights) when numbers become nan/inf.

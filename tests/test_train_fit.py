@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from test_train_support import SGD, StandInMLP, cross_entropy, make_mlp, moons, mse
 
+import nn
 from autograd import affine, relu
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from nn.checkpoint import find_generators, read_checkpoint
@@ -294,6 +295,20 @@ def test_accuracy_under_a_logits_loss_thresholds_at_zero_even_if_all_logits_are_
             epochs=1, batch_size=32, progress=False, seed=0)
     assert h.epoch["accuracy"] == h.epoch["val_accuracy"] == [expected] == [1.0]
     assert evaluate(model, "bce_logits", X, ones)["accuracy"] == expected
+
+
+def test_default_metrics_are_accuracy_for_classification_and_none_for_regression():
+    model = make_mlp(nouts=(4, 2))
+    h = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, Y), val=(XV, YV),
+            epochs=1, progress=False, seed=0)
+    assert "accuracy" in h.epoch and "val_accuracy" in h.epoch
+    regression = make_mlp(nouts=(4, 1))
+    targets = X[:, :1] * 2.0  # a continuous target: "accuracy" of it means nothing
+    for loss in ("mse", nn.mse, nn.MSELoss(), "mae"):
+        h = fit(regression, loss, SGD(regression.parameters(), lr=0.01), (X, targets),
+                val=(X, targets), epochs=1, progress=False, seed=0)
+        assert not any("accuracy" in k for k in h.epoch)
+        assert set(evaluate(regression, loss, X, targets)) == {"loss"}
 
 
 def test_callable_metrics_are_scored_on_the_validation_data_too():
