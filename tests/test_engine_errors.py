@@ -215,3 +215,50 @@ def test_detect_anomaly_in_backward_below_a_reduction():
         ag.AnomalyError, match=r"backward of sqrt produced inf .*\(shape \(2,\)\).*holds 0"
     ):
         y.backward()
+
+
+M = Value(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda: ag.concat([M, M], axis=2), r"concat: axis 2 is out of range .* 2 dims"),
+    (lambda: ag.concat([M, M], axis=-3), r"concat: axis -3 is out of range"),
+    (lambda: ag.stack([M, M], axis=3), r"stack: axis 3 is out of range .* 3 dims"),
+    (lambda: ag.transpose(M, (0, -3)), r"transpose: axis -3 is out of range"),
+    (lambda: ag.transpose(M, (0, 2)), r"transpose: axis 2 is out of range"),
+    (lambda: M.swapaxes(0, 2), r"swapaxes: axis 2 is out of range"),
+])
+def test_out_of_range_axes_are_refused_not_wrapped_around(fn, words):
+    # NumPy raises for all of these; wrapping (axis % ndim) silently picked another axis
+    with pytest.raises(ag.ShapeError, match=words):
+        fn()
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda: M.sum(axis=1.0), r"sum: axis must be an int, got 1.0"),
+    (lambda: M.max(axis=(0, "a")), r"max: axis must be an int, got 'a'"),
+    (lambda: ag.softmax(M, axis=None), r"softmax: axis must be an int, got None"),
+    (lambda: ag.log_softmax(M, axis=(0, 1)), r"log_softmax: axis must be an int"),
+    (lambda: M.reshape(2.5, 3), r"reshape: shape must hold ints, got 2.5"),
+    (lambda: ag.broadcast_to(M, (4, 2, 3.0)), r"broadcast_to: shape must hold ints"),
+    (lambda: ag.transpose(M, (1.0, 0)), r"transpose: axis must be an int, got 1.0"),
+    (lambda: ag.clip(M, np.zeros(3)), r"clip: min must be a single number, got .*\(3,\)"),
+    (lambda: ag.leaky_relu(M, [0.1, 0.2]), r"leaky_relu: negative_slope must be a single"),
+    (lambda: M @ "abc", r"@: operand must be a number .* got str"),
+    (lambda: ag.affine(M, None), r"affine: operand must be a number .* got NoneType"),
+])
+def test_non_integer_axes_sizes_and_bad_parameters_name_the_op(fn, words):
+    with pytest.raises(TypeError, match=words):
+        fn()
+
+
+def test_broadcast_to_error_names_both_shapes():
+    with pytest.raises(ag.ShapeError, match=r"broadcast_to: cannot broadcast shape \(2, 3\) "
+                                            r"to \(4, 3\)"):
+        ag.broadcast_to(M, (4, 3))
+
+
+def test_where_error_names_the_condition_shape():
+    with pytest.raises(ag.ShapeError, match=r"where: condition of shape \(4,\) .* \(2, 3\) "
+                                            r"and \(\)"):
+        ag.where(np.ones(4, dtype=bool), M, 1.0)

@@ -58,6 +58,8 @@ UNARY = {
     "sin": (ag.sin, away_from_zero),
     "cos": (ag.cos, away_from_zero),
     "clip": (lambda x: ag.clip(x, -1.0, 1.0), lambda s, seed=0: distinct(s, seed) * 0.93 + 0.011),
+    "clip_min": (lambda x: ag.clip(x, min=0.3), lambda s, seed=0: distinct(s, seed) + 0.011),
+    "clip_max": (lambda x: x.clip(max=-0.3), lambda s, seed=0: distinct(s, seed) + 0.011),
     "pow_const": (lambda x: x ** 3, away_from_zero),
     "pow_frac": (lambda x: x ** 0.5, positive),
     "rdiv": (lambda x: 2.0 / x, away_from_zero),
@@ -283,6 +285,9 @@ SHAPE_OPS = {
     "fancy_2d": (lambda x: x[np.array([0, 1, 1]), np.array([3, 0, 3])], (3, 4)),
     "bool_mask": (lambda x: x[np.array([True, False, True])], (3, 4)),
     "list_index": (lambda x: x[[1, 1, 2]], (3, 4)),
+    "negative_steps": (lambda x: x[::-2, -1:0:-1], (3, 4)),
+    "basic_and_advanced": (lambda x: x[1:, None, [2, 0, 2]], (3, 4)),
+    "advanced_split_by_slice": (lambda x: x[[0, 0], :, [3, 1]], (2, 3, 4)),
 }
 
 

@@ -160,3 +160,30 @@ def test_repr_is_compact():
     text = repr(big)
     assert "shape=(10, 10)" in text and "mean=49.5" in text and "name='W'" in text
     assert len(text) < 150
+
+
+def test_operands_given_as_lists_and_ints_work_like_numpy():
+    x = Value(X)
+    np.testing.assert_allclose((x @ [1, 2, 3]).data, X @ np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(([1, 2] @ x).data, np.array([1.0, 2.0]) @ X)
+    assert ag.sum([1, 2, 3]) == 6.0
+    assert ag.reshape([1, 2, 3, 4], (2, 2)).shape == (2, 2)
+    assert ag.broadcast_to(Value([1.0]), 3).shape == (3,)
+
+
+def test_logsumexp_and_softmax_over_an_empty_axis_are_their_limits():
+    # log(sum(exp([]))) = log(0) = -inf, as scipy.special.logsumexp and torch.logsumexp
+    assert ag.logsumexp(Value(np.zeros(0))).item() == -np.inf
+    np.testing.assert_array_equal(ag.logsumexp(Value(np.zeros((2, 0))), axis=1).data,
+                                  [-np.inf, -np.inf])
+    assert ag.softmax(Value(np.zeros((3, 0)))).shape == (3, 0)
+    assert ag.log_softmax(Value(np.zeros((3, 0)))).shape == (3, 0)
+
+
+def test_zero_to_a_trainable_zeroth_power_has_zero_base_gradient():
+    # d/da a**b = b * a**(b-1) is 0 when b == 0 (as for a constant exponent, and in PyTorch)
+    for data in (0.0, np.array([0.0, 2.0])):
+        a, b = Value(data), Value(np.zeros_like(data) if np.ndim(data) else 0.0)
+        (a ** b).sum().backward()
+        np.testing.assert_array_equal(a.grad, np.zeros_like(data))
+        np.testing.assert_array_equal(b.grad, [0.0, math.log(2.0)] if np.ndim(data) else 0.0)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..primitive import primitive, raw
 
 
@@ -102,10 +103,13 @@ def power(a, b):
 def _power_vjp(g, out, a, b):
     from .elementwise import log
 
-    ra = raw(a)
+    ra, rb = raw(a), raw(b)
     # d/db a**b = a**b log a; where a == 0 the term is 0 (log of the stand-in 1).
     safe_base = where(ra == 0, 1.0, a) if np.ndim(ra) else (a if ra != 0 else 1.0)
-    return g * b * power(a, b - 1.0), g * out * log(abs(safe_base))
+    # d/da a**b = b a**(b-1): at 0**0 that is 0 * inf, taken as 0 (as pow_const, PyTorch).
+    zero_zero = (ra == 0) & (rb == 0)
+    exponent = where(zero_zero, 1.0, b - 1.0) if np.any(zero_zero) else b - 1.0
+    return g * b * power(a, exponent), g * out * log(abs(safe_base))
 
 
 def _tie_split(mask_gt, mask_eq, like):
@@ -157,4 +161,9 @@ def _where_vjp(g, out, x, y, condition):
 
 def where(condition, x, y):
     """``x`` where ``condition`` holds, else ``y`` (condition is not differentiated)."""
-    return _where(x, y, condition=np.asarray(raw(condition), dtype=bool))
+    condition = np.asarray(raw(condition), dtype=bool)
+    try:
+        return _where(x, y, condition=condition)
+    except ShapeError as exc:  # it names x's and y's shapes; the culprit may be condition's
+        raise ShapeError(f"where: condition of shape {condition.shape} does not broadcast with "
+                         f"x and y: {exc}") from None

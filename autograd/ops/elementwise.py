@@ -12,7 +12,18 @@ import math
 import numpy as np
 
 from ..primitive import primitive, raw
+from ..value import as_data
 from .arithmetic import div, where
+
+
+def _number(x, op: str, name: str) -> float:
+    """An op's numeric setting (clip's bounds, a slope) as a float; a TypeError naming the
+    op and the setting for anything but a single real number."""
+    data = as_data(x, f"{op}: {name}")
+    if type(data) is not float and data.ndim:
+        raise TypeError(f"{op}: {name} must be a single number, got an array of shape "
+                        f"{data.shape}")
+    return float(data)
 
 
 def _scalar_or_array(scalar_fn, array_fn):
@@ -115,7 +126,7 @@ def _leaky_relu_vjp(g, out, x, negative_slope):
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """``x`` for x > 0, else ``negative_slope * x``."""
-    return _leaky_relu(x, negative_slope=float(negative_slope))
+    return _leaky_relu(x, negative_slope=_number(negative_slope, "leaky_relu", "negative_slope"))
 
 
 def _softplus_scalar(x):
@@ -170,8 +181,8 @@ def clip(x, min=None, max=None):  # noqa: A002 - numpy's names
     """Limit values to ``[min, max]``; the gradient passes where min <= x <= max."""
     if min is None and max is None:
         raise ValueError("clip needs min or max (or both); got neither")
-    lo = None if min is None else float(min)
-    hi = None if max is None else float(max)
+    lo = None if min is None else _number(min, "clip", "min")
+    hi = None if max is None else _number(max, "clip", "max")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: min ({lo}) is larger than max ({hi})")
     return _clip(x, lo=lo, hi=hi)

@@ -15,7 +15,7 @@ from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
 from ..value import Value
 from .reductions import softmax
-from .shape import reshape
+from .shape import operand, reshape
 
 
 @primitive("affine")
@@ -39,7 +39,8 @@ def _affine_vjp(g, out, x, weight, *bias, needs):
 
 def affine(x, weight, bias=None):
     """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
-    sx, sw = data_shape(raw(x)), data_shape(raw(weight))
+    x, weight = operand(x, "affine"), operand(weight, "affine")
+    sx, sw = data_shape(x), data_shape(weight)
     if len(sw) != 2 or not sx or sx[-1] != sw[1]:
         raise ShapeError(
             f"affine: input of shape {sx} does not fit weight of shape {sw} "
@@ -47,7 +48,8 @@ def affine(x, weight, bias=None):
         )
     if bias is None:
         return _affine(x, weight)
-    sb = data_shape(raw(bias))
+    bias = operand(bias, "affine")
+    sb = data_shape(bias)
     if sb != (sw[0],):
         raise ShapeError(f"affine: bias of shape {sb} does not fit weight of shape {sw}")
     return _affine(x, weight, bias)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
-from ..primitive import data_shape, primitive, raw
-from .shape import expand_dims, squeeze, swapaxes
+from ..primitive import data_shape, primitive
+from .shape import expand_dims, operand, squeeze, swapaxes
 
 
 @primitive("@")
@@ -31,7 +31,8 @@ def _matmul_vjp(g, out, a, b, needs):
 
 def matmul(a, b):
     """``a @ b``: dot product (1-d), matrix product (2-d), batched with broadcasting (n-d)."""
-    sa, sb = data_shape(raw(a)), data_shape(raw(b))
+    a, b = operand(a, "@"), operand(b, "@")
+    sa, sb = data_shape(a), data_shape(b)
     if not sa or not sb:
         raise ShapeError(f"@: both operands need at least 1 dim, got shapes {sa} and {sb}")
     k_a = sa[-1]

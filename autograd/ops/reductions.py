@@ -15,19 +15,15 @@ from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
 from ..value import Value
 from .elementwise import exp
-from .shape import broadcast_to, reshape
+from .shape import axis_index, broadcast_to, operand, reshape
 
 
 def _normalize_axis(axis, ndim: int, op: str):
     """None, or a sorted tuple of non-negative axes; a clear error for bad axes."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            raise ShapeError(f"{op}: axis {a!r} is out of range for an input with {ndim} dims")
-        out.append(int(a) % ndim)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) or not np.iterable(axis) else axis
+    out = [axis_index(a, ndim, op) for a in axes]
     if len(set(out)) != len(out):
         raise ShapeError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(out))
@@ -104,7 +100,7 @@ _min.defvjp(_extremum_vjp)
 
 
 def _stable_logsumexp(x, axis, keepdims=True):
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # empty: log(0) = -inf
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
@@ -126,7 +122,7 @@ def _logsumexp_vjp(g, out, x, axis, keepdims):
 
 @primitive("softmax")
 def _softmax(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
@@ -146,7 +142,8 @@ def _log_softmax_vjp(g, out, x, axis):
 
 
 def _reduce(prim, x, axis, keepdims):
-    return prim(x, axis=_normalize_axis(axis, len(data_shape(raw(x))), prim.name),
+    x = operand(x, prim.name)
+    return prim(x, axis=_normalize_axis(axis, len(data_shape(x)), prim.name),
                 keepdims=bool(keepdims))
 
 
@@ -176,18 +173,19 @@ def logsumexp(x, axis=None, keepdims: bool = False):
 
 
 def _single_axis(x, axis, name):
-    ndim = len(data_shape(raw(x)))
+    ndim = len(data_shape(x))
     if ndim == 0:
         raise ShapeError(f"{name} needs an array with at least 1 dim, got a scalar")
-    (a,) = _normalize_axis(axis, ndim, name)
-    return a
+    return axis_index(axis, ndim, name)
 
 
 def softmax(x, axis: int = -1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (stable)."""
+    x = operand(x, "softmax")
     return _softmax(x, axis=_single_axis(x, axis, "softmax"))
 
 
 def log_softmax(x, axis: int = -1):
     """``x - logsumexp(x)`` along ``axis`` (stable)."""
+    x = operand(x, "log_softmax")
     return _log_softmax(x, axis=_single_axis(x, axis, "log_softmax"))

@@ -9,6 +9,42 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
+from ..value import Value, as_data
+
+
+def operand(x, op: str):
+    """A Value as it is; anything else as the engine's data (lists and ints become arrays
+    and floats), or a TypeError/ValueError naming ``op`` for non-numeric input."""
+    kind = type(x)
+    if kind is float or kind is np.ndarray or isinstance(x, Value):
+        return x
+    return as_data(x, f"{op}: operand")
+
+
+def _int(n, op: str, what: str) -> int:
+    if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
+        return int(n)
+    raise TypeError(f"{op}: {what}, got {n!r}")
+
+
+def axis_index(axis, ndim: int, op: str) -> int:
+    """``axis`` of an input with ``ndim`` dims as 0..ndim-1 (negative counts from the end);
+    TypeError for a non-int, ShapeError when out of range (as NumPy: never wrapped)."""
+    if type(axis) is not int:  # (the common case costs one check: VJPs call this)
+        axis = _int(axis, op, "axis must be an int")
+    if not -ndim <= axis < ndim:
+        raise ShapeError(
+            f"{op}: axis {axis} is out of range for {ndim} dims ({-ndim}..{ndim - 1})")
+    return axis % ndim
+
+
+def _sizes(shape, op: str) -> tuple[int, ...]:
+    """A shape argument (an int or a sequence of ints) as a tuple of ints."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    elif not np.iterable(shape):
+        raise TypeError(f"{op}: shape must be an int or a sequence of ints, got {shape!r}")
+    return tuple([_int(n, op, "shape must hold ints") for n in shape])
 
 
 @primitive("reshape")
@@ -23,7 +59,7 @@ def _reshape_vjp(g, out, x, shape):
 
 def reshape(x, shape):
     """Same numbers in a new shape (one dimension may be -1)."""
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    x, shape = operand(x, "reshape"), _sizes(shape, "reshape")
     if data_shape(x) == shape:
         return x
     return _reshape(x, shape=shape)
@@ -41,19 +77,22 @@ def _transpose_vjp(g, out, x, axes):
 
 def transpose(x, axes=None):
     """Permute axes (reverse them by default)."""
+    x = operand(x, "transpose")
     ndim = len(data_shape(x))
     if axes is not None:
-        axes = tuple(int(a) % ndim if ndim else int(a) for a in axes)
+        given, axes = axes, tuple(axis_index(a, ndim, "transpose") for a in axes)
         if sorted(axes) != list(range(ndim)):
-            raise ShapeError(f"transpose: axes {axes} are not a permutation of {ndim} dims")
+            raise ShapeError(f"transpose: axes {given} are not a permutation of {ndim} dims")
     return _transpose(x, axes=axes)
 
 
 def swapaxes(x, axis1: int, axis2: int):
     """Exchange two axes."""
+    x = operand(x, "swapaxes")
     axes = list(range(len(data_shape(x))))
+    axis1, axis2 = (axis_index(a, len(axes), "swapaxes") for a in (axis1, axis2))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, axes)
+    return _transpose(x, axes=tuple(axes))
 
 
 def _is_basic(index) -> bool:
@@ -133,13 +172,13 @@ def _concat_vjp(g, out, *xs, axis):
 
 def concat(values, axis: int = 0):
     """Join arrays along an existing axis."""
-    values = list(values)
+    values = [operand(v, "concat") for v in values]
     if not values:
         raise ValueError("concat needs at least one array")
-    ndim = len(data_shape(raw(values[0])))
+    ndim = len(data_shape(values[0]))
     if ndim == 0:
         raise ShapeError("concat: scalars cannot be concatenated; use stack")
-    return _concat(*values, axis=int(axis) % ndim)
+    return _concat(*values, axis=axis_index(axis, ndim, "concat"))
 
 
 @primitive("stack")
@@ -155,11 +194,11 @@ def _stack_vjp(g, out, *xs, axis):
 
 def stack(values, axis: int = 0):
     """Join arrays of one shape along a new axis."""
-    values = list(values)
+    values = [operand(v, "stack") for v in values]
     if not values:
         raise ValueError("stack needs at least one array")
-    ndim = len(data_shape(raw(values[0]))) + 1
-    return _stack(*values, axis=int(axis) % ndim)
+    ndim = len(data_shape(values[0])) + 1
+    return _stack(*values, axis=axis_index(axis, ndim, "stack"))
 
 
 @primitive("broadcast_to")
@@ -174,10 +213,14 @@ def _broadcast_to_vjp(g, out, x, shape):
 
 def broadcast_to(x, shape):
     """Repeat ``x`` along new or size-1 axes to ``shape`` (NumPy broadcasting rules)."""
-    shape = tuple(int(n) for n in shape)
+    x, shape = operand(x, "broadcast_to"), _sizes(shape, "broadcast_to")
     if data_shape(x) == shape:
         return x
-    return _broadcast_to(x, shape=shape)
+    try:
+        return _broadcast_to(x, shape=shape)
+    except ShapeError:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {data_shape(x)} to {shape}"
+                         ) from None
 
 
 @primitive("expand_dims")
