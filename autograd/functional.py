@@ -10,20 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .backward import gradients
+from .errors import ShapeError
 from .primitive import raw
 from .value import Value
 
 
 def _as_inputs(args: tuple, argnums: Sequence[int]) -> tuple[list, list[Value], bool]:
-    args = list(args)
+    given, args = args, list(args)
     nested = False
     for i in argnums:
         if i >= len(args) or i < -len(args):
             raise IndexError(f"argnums names argument {i}, but the function got {len(args)}")
-        if isinstance(args[i], Value) and args[i].requires_grad:
-            nested = True
-        else:
+        if isinstance(given[i], Value) and given[i].requires_grad:  # the caller's, not
+            nested = True                                          # one made for argnums
+        elif args[i] is given[i]:  # (not already made: argnums may repeat)
             args[i] = Value(raw(args[i]))
     return args, [args[i] for i in argnums], nested
 
@@ -39,10 +42,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     def wrapped(*args: Any) -> tuple[Any, Any]:
         args, inputs, nested = _as_inputs(args, nums)
-        out = f(*args)
-        if not isinstance(out, Value) or out.size != 1:
-            shape = out.shape if isinstance(out, Value) else type(out).__name__
-            raise TypeError(f"grad needs a function returning a one-element Value, got {shape}")
+        out = _one_element(f(*args), "grad")
         grads = gradients(out, inputs, create_graph=nested)
         if not nested:
             out = out.item()
@@ -50,6 +50,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
     return wrapped
+
+
+def _one_element(out: Any, who: str) -> Value:
+    if not isinstance(out, Value) or out.size != 1:
+        shape = out.shape if isinstance(out, Value) else type(out).__name__
+        raise TypeError(f"{who} needs a function returning a one-element Value, got {shape}")
+    return out
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -66,6 +73,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 def hvp(f: Callable, x: Any, v: Any) -> Any:
     """Hessian-vector product ``H(x) @ v`` of scalar ``f``, by differentiating ``grad f · v``."""
     X = Value(raw(x))
-    (g,) = gradients(f(X), [X], create_graph=True)
+    if np.shape(raw(v)) != X.shape:
+        raise ShapeError(f"hvp: v of shape {np.shape(raw(v))} does not fit x of shape {X.shape}")
+    (g,) = gradients(_one_element(f(X), "hvp"), [X], create_graph=True)
     (hv,) = gradients((g * raw(v)).sum(), [X])
     return hv

@@ -137,3 +137,15 @@ def test_a_vjp_that_runs_the_engine_itself_under_create_graph():
     assert gx.data == pytest.approx(19.5)
     (gxx,) = ag.gradients(gx, [x])  # d/dx 3 (3x + 2) = 9
     assert gxx == pytest.approx(9.0)
+
+
+def test_a_repeated_argnum_gives_plain_gradients():
+    ga, gb = ag.grad(lambda a, b: a * a * b, argnums=(0, 0))(3.0, 2.0)
+    assert type(ga) is float and (ga, gb) == (12.0, 12.0)
+
+
+def test_hvp_names_itself_for_a_non_scalar_f_or_a_misshapen_v():
+    with pytest.raises(TypeError, match=r"hvp needs a function returning a one-element Value"):
+        ag.hvp(lambda x: x * x, np.ones(2), np.ones(2))
+    with pytest.raises(ag.ShapeError, match=r"hvp: v of shape \(3,\) does not fit x of shape"):
+        ag.hvp(lambda x: (x * x).sum(), np.ones(2), np.ones(3))
