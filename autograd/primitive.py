@@ -125,6 +125,10 @@ class Primitive:
     __call__ = apply  # op(x, y) records a node (see `apply`)
 
     def _compute(self, args: tuple, attrs: dict) -> Any:
+        """Forward alone, for calls without any Value (VJPs on raw data, or a user's
+        ``ag.exp([1, 2])``: operands that are not floats or arrays go through `as_data`)."""
+        args = [a if type(a) is float or type(a) is np.ndarray else as_data(a, f"{self.name}: "
+                "operand") for a in args]
         out = self.forward(*args, **attrs)
         return out[0] if self.saves else out
 

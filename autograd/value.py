@@ -210,9 +210,12 @@ class Value:
         return apply_binary(ops.div, other, self)
 
     def __pow__(self, other):
-        if isinstance(other, Value):
-            return apply_binary(ops.power, self, other)
-        return apply(ops.pow_const, self, exponent=float(as_data(other, "exponent")))
+        if not isinstance(other, Value):
+            exponent = as_data(other, "exponent")
+            if type(exponent) is float or exponent.ndim == 0:  # the common case: one number
+                return apply(ops.pow_const, self, exponent=float(exponent))
+            other = exponent  # an array of exponents: a constant operand
+        return apply_binary(ops.power, self, other)
 
     def __rpow__(self, other):
         return apply_binary(ops.power, other, self)

@@ -187,3 +187,21 @@ def test_zero_to_a_trainable_zeroth_power_has_zero_base_gradient():
         (a ** b).sum().backward()
         np.testing.assert_array_equal(a.grad, np.zeros_like(data))
         np.testing.assert_array_equal(b.grad, [0.0, math.log(2.0)] if np.ndim(data) else 0.0)
+
+
+def test_an_array_of_exponents_is_a_constant_operand():
+    base = np.array([2.0, 3.0, 0.5])
+    for exponent in (np.array([1.0, 2.0, -1.0]), [1, 2, -1]):
+        x = Value(base)
+        y = x ** exponent
+        y.sum().backward()
+        e = np.asarray(exponent, dtype=float)
+        np.testing.assert_allclose(y.data, base ** e)
+        np.testing.assert_allclose(x.grad, e * base ** (e - 1))
+
+
+def test_ops_called_on_plain_data_convert_it_or_name_themselves():
+    np.testing.assert_allclose(ag.sigmoid([0.0, 1.0]), 1 / (1 + np.exp(-np.array([0.0, 1.0]))))
+    assert ag.exp(1) == pytest.approx(math.e)
+    with pytest.raises(TypeError, match="exp: operand must be a number or an array"):
+        ag.exp("abc")
