@@ -8,7 +8,9 @@ fetches the four MNIST files themselves and points `load_mnist` at their folder.
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,9 @@ IDX_DTYPES = {
     0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
     0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
 }
+
+# Most dimensions a NumPy array can have (32 before NumPy 2, 64 since).
+_MAX_NDIM = 64 if int(np.__version__.split(".")[0]) >= 2 else 32
 
 # The standard MNIST file names (each may also end in .gz).
 MNIST_FILES = {
@@ -39,7 +44,7 @@ def _read_bytes(path: Path) -> bytes:
         try:
             with gzip.open(path, "rb") as fh:
                 return fh.read()
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"IDX file {str(path)!r}: broken gzip data ({exc})") from None
     return path.read_bytes()
 
@@ -70,7 +75,7 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
         )
     shape = tuple(int(s) for s in np.frombuffer(data, ">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: np.prod would wrap past 2**63
     payload = len(data) - header_size
     if payload != expected:
         problem = "truncated" if payload < expected else "has extra bytes"
@@ -78,6 +83,8 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
             f"{where}: {problem}: shape {shape} of {dtype.name} needs {expected} data bytes, "
             f"found {payload}"
         )
+    if ndim > _MAX_NDIM:
+        raise ValueError(f"{where}: {ndim} dimensions; NumPy arrays have at most {_MAX_NDIM}")
     array = np.frombuffer(data, dtype, offset=header_size).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
@@ -107,17 +114,26 @@ def load_mnist(directory: str | os.PathLike) -> tuple[tuple[np.ndarray, np.ndarr
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"MNIST folder {str(directory)!r} does not exist")
-    splits = []
+    splits, image_size = [], None
     for part in ("train", "test"):
         images_path = _find(directory, MNIST_FILES[f"{part}_images"])
         labels_path = _find(directory, MNIST_FILES[f"{part}_labels"])
         images, labels = load_idx(images_path), load_idx(labels_path)
+        for path, array in ((images_path, images), (labels_path, labels)):
+            if array.dtype != np.uint8:  # anything else would not scale to 0..1 / be a label
+                raise ValueError(f"IDX file {str(path)!r}: MNIST files hold unsigned bytes "
+                                 f"(type 0x08), this one holds {array.dtype.name}")
         if images.ndim != 3:
             raise ValueError(f"IDX file {str(images_path)!r}: images must be 3-D (n, rows, cols), "
                              f"got shape {images.shape}")
         if labels.ndim != 1:
             raise ValueError(f"IDX file {str(labels_path)!r}: labels must be 1-D, "
                              f"got shape {labels.shape}")
+        if image_size is not None and images.shape[1:] != image_size:
+            raise ValueError(f"IDX file {str(images_path)!r}: test images are "
+                             f"{images.shape[1]}x{images.shape[2]} but train images are "
+                             f"{image_size[0]}x{image_size[1]}")
+        image_size = images.shape[1:]
         if len(images) != len(labels):
             raise ValueError(f"MNIST {part} split: {len(images)} images in {images_path.name} but "
                              f"{len(labels)} labels in {labels_path.name}")

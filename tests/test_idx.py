@@ -111,3 +111,46 @@ def test_load_mnist_errors(tmp_path):
     write(folder / "t10k-labels-idx1-ubyte", idx_bytes(np.zeros((3, 1)), 0x08))
     with pytest.raises(ValueError, match="labels must be 1-D"):
         load_mnist(folder)
+
+
+def test_corrupt_deflate_stream_is_a_clear_error(tmp_path):
+    good = bytearray(gzip.compress(idx_bytes(np.zeros(4), 0x08), compresslevel=0))
+    good[10] = 0x07  # first deflate block header: block type 3 (reserved) is invalid
+    path = write(tmp_path / "bad-block.gz", bytes(good))
+    with pytest.raises(ValueError, match="bad-block.gz.*gzip"):
+        load_idx(path)
+
+
+def test_sizes_whose_product_overflows_64_bits_are_not_mistaken_for_empty(tmp_path):
+    header = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", *[2**16] * 4)  # 2**64 items, no data
+    path = write(tmp_path / "huge-idx4-ubyte", header)
+    with pytest.raises(ValueError, match=r"huge-idx4-ubyte.*truncated.*needs 18446744073709551616"):
+        load_idx(path)
+
+
+def test_more_dimensions_than_numpy_supports_names_the_file(tmp_path):
+    path = write(tmp_path / "deep-idx", bytes([0, 0, 0x08, 100]) + struct.pack(">100I", *[1] * 100)
+                 + b"\x05")
+    with pytest.raises(ValueError, match="deep-idx.*100 dimensions"):
+        load_idx(path)
+
+
+@pytest.mark.parametrize("which,code,values", [
+    ("train-images-idx3-ubyte", 0x0B, np.full((5, 28, 28), 300)),  # 300/255 is not in 0..1
+    ("train-labels-idx1-ubyte", 0x0D, np.full(5, 1.7)),            # would be truncated to 1
+    ("t10k-labels-idx1-ubyte", 0x09, np.full(3, -1)),
+])
+def test_load_mnist_rejects_files_that_are_not_unsigned_bytes(tmp_path, which, code, values):
+    folder = tmp_path / "mnist"
+    make_mnist(folder)
+    write(folder / which, idx_bytes(values, code))
+    with pytest.raises(ValueError, match=f"{which}.*unsigned bytes"):
+        load_mnist(folder)
+
+
+def test_load_mnist_rejects_test_images_of_another_size(tmp_path):
+    folder = tmp_path / "mnist"
+    make_mnist(folder)
+    write(folder / "t10k-images-idx3-ubyte", idx_bytes(np.zeros((3, 10, 10)), 0x08))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte.*10x10.*28x28"):
+        load_mnist(folder)
