@@ -207,20 +207,27 @@ def _pyplot():
 
 
 class LivePlot:
-    """Redraws the loss curves in place in Jupyter after each epoch; a no-op elsewhere."""
+    """Redraws the loss curves in place in Jupyter after each epoch; a no-op elsewhere.
+
+    The figure is one display output updated through its handle, so the epoch lines and bars
+    printed around it stay (``clear_output`` would erase them).
+    """
 
     def __init__(self) -> None:
         self.enabled = _in_notebook()
+        self._handle = None
 
     def update(self, history: History) -> None:
         if not self.enabled or history.n_epochs == 0:
             return
-        from IPython.display import clear_output, display
+        from IPython.display import display
 
         plt = _pyplot()
         fig = history.plot()
-        clear_output(wait=True)
-        display(fig)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
         plt.close(fig)
 
 

@@ -3,6 +3,7 @@ checkpoint/resume bit for bit, callbacks, evaluate/predict, progress output, err
 
 import io
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -268,6 +269,19 @@ def test_progress_draws_tqdm_bars_on_a_terminal_unless_disabled(monkeypatch):
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert not Progress(1, 2, stream=_Terminal()).bars
 
+
+def test_progress_prints_lines_on_a_terminal_when_tqdm_is_missing(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm fails
+    stream = _Terminal()
+    bar = Progress(2, 3, stream=stream)
+    for epoch in range(2):
+        bar.start_epoch(epoch)
+        bar.step(0.5)
+        bar.end_epoch(epoch, {"loss": 0.123456, "val_loss": 2.0})
+    assert not bar.bars and "\r" not in stream.getvalue()
+    assert stream.getvalue().splitlines() == ["epoch 1/2 loss=0.1235 val_loss=2",
+                                              "epoch 2/2 loss=0.1235 val_loss=2"]
 
 def test_fit_rejects_bad_input_with_clear_errors():
     model = make_mlp(nouts=(4, 2))

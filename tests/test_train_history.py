@@ -133,12 +133,23 @@ def test_live_plot_redraws_in_place_in_jupyter(history, monkeypatch):
     from nn.history import LivePlot
 
     calls = []
-    monkeypatch.setattr(display, "clear_output", lambda wait: calls.append(("clear", wait)))
-    monkeypatch.setattr(display, "display", lambda fig: calls.append(("show", fig)))
+
+    class Handle:
+        def update(self, fig):
+            calls.append(("update", fig))
+
+    def show(fig, display_id=None):
+        calls.append(("show", fig, display_id))
+        return Handle()
+
+    monkeypatch.setattr(display, "clear_output", lambda wait=False: calls.append(("clear",)))
+    monkeypatch.setattr(display, "display", show)
     live = LivePlot()
     live.enabled = True
     live.update(history)
-    assert calls[0] == ("clear", True) and calls[1][0] == "show"
+    live.update(history)
+    # one figure output, replaced in place; clear_output would also erase the epoch log lines
+    assert [c[0] for c in calls] == ["show", "update"] and calls[0][2] is True
 
 
 def test_cross_validate_fold_is_train_on_the_rest_scaled_by_its_own_statistics():
