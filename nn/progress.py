@@ -31,6 +31,23 @@ def _bars_wanted(stream: TextIO) -> bool:
     return _in_notebook() or bool(getattr(stream, "isatty", lambda: False)())
 
 
+def _bar_class() -> type:
+    """tqdm's widget bar in Jupyter when ipywidgets is installed, else its text bar (which
+    Jupyter shows fine). ``tqdm.auto`` would pick the same, but print a red "IProgress not
+    found" warning in every notebook without ipywidgets."""
+    from .history import _in_notebook
+
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401 - only checking it is there
+            from tqdm.notebook import tqdm
+            return tqdm
+        except ImportError:
+            pass
+    from tqdm import tqdm
+    return tqdm
+
+
 class Progress:
     """Shows `fit`'s progress; ``enabled=False`` is silent."""
 
@@ -43,12 +60,11 @@ class Progress:
 
     def start_epoch(self, epoch: int) -> None:
         if self.bars:
-            from tqdm.auto import tqdm
-
             # disable=False: the choice was made in __init__ from the environment as it is
             # now; tqdm reads TQDM_DISABLE only once, when it is first imported
-            self._bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}",
-                             leave=True, file=self.stream, dynamic_ncols=True, disable=False)
+            self._bar = _bar_class()(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}",
+                                     leave=True, file=self.stream, dynamic_ncols=True,
+                                     disable=False)
 
     def step(self, loss: float) -> None:
         if self._bar is not None:

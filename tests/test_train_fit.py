@@ -4,6 +4,7 @@ checkpoint/resume bit for bit, callbacks, evaluate/predict, progress output, err
 import io
 import json
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from autograd import affine, relu
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from nn.checkpoint import find_generators, read_checkpoint
 from nn.optim import StepLR
-from nn.progress import Progress
+from nn.progress import Progress, _bar_class
 from nn.train import TrainingDiverged, accuracy, evaluate, fit, predict, predict_proba
 
 X, Y = moons(96, seed=0)
@@ -282,6 +283,22 @@ def test_progress_prints_lines_on_a_terminal_when_tqdm_is_missing(monkeypatch):
     assert not bar.bars and "\r" not in stream.getvalue()
     assert stream.getvalue().splitlines() == ["epoch 1/2 loss=0.1235 val_loss=2",
                                               "epoch 2/2 loss=0.1235 val_loss=2"]
+
+
+def test_progress_in_jupyter_uses_widget_bars_only_when_ipywidgets_is_there(monkeypatch):
+    # tqdm.auto would print a red "IProgress not found" TqdmWarning in every notebook
+    # without ipywidgets; the text bar is what it falls back to anyway
+    tqdm = pytest.importorskip("tqdm")
+    from tqdm.notebook import tqdm as widget_bar
+
+    monkeypatch.setattr("nn.history._in_notebook", lambda: True)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets fails
+    assert _bar_class() is tqdm.tqdm
+    monkeypatch.setitem(sys.modules, "ipywidgets", types.ModuleType("ipywidgets"))
+    assert _bar_class() is widget_bar
+    monkeypatch.setattr("nn.history._in_notebook", lambda: False)
+    assert _bar_class() is tqdm.tqdm
+
 
 def test_fit_rejects_bad_input_with_clear_errors():
     model = make_mlp(nouts=(4, 2))
