@@ -36,6 +36,9 @@ MNIST_FILES = {
 
 
 def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not an IDX file (for the four "
+                                "MNIST files in a folder use load_mnist)")
     if not path.is_file():
         raise FileNotFoundError(f"IDX file {str(path)!r} does not exist")
     with open(path, "rb") as fh:

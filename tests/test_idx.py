@@ -154,3 +154,8 @@ def test_load_mnist_rejects_test_images_of_another_size(tmp_path):
     write(folder / "t10k-images-idx3-ubyte", idx_bytes(np.zeros((3, 10, 10)), 0x08))
     with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte.*10x10.*28x28"):
         load_mnist(folder)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder, not an IDX file .*load_mnist"):
+        load_idx(tmp_path)
