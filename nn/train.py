@@ -269,8 +269,10 @@ class Trainer:
                                          "what": what, "op": op}
         message = (f"training diverged at epoch {self.epoch + 1}, step {step + 1}: {what} "
                    f"became nan/inf (lr={lr:.3g}). First op producing it: {op}. The model "
-                   "keeps its last good weights. Try a smaller learning rate (nn.lr_find) or "
-                   "gradient clipping; check the data for nan/inf.")
+                   "keeps its last good weights" + (" (and the optimizer starts its momentum "
+                   "and moment estimates afresh)" if what == "the updated weights" else "") +
+                   ". Try a smaller learning rate (nn.lr_find) or gradient clipping; check "
+                   "the data for nan/inf.")
         return TrainingDiverged(message, self.epoch + 1, step + 1, op, self.history)
 
     def _snapshot(self, params: list[Value]) -> list[Any]:
@@ -315,6 +317,9 @@ class Trainer:
         if not finite:
             for p, old in zip(params, snapshot):
                 p.data = old if type(old) is float else old.copy()
+            state = getattr(self.optimizer, "state", None)
+            if isinstance(state, dict):  # momentum/moments took in the overflowing step:
+                state.clear()            # kept, they would make the next step diverge too
             raise self._diverged(step, "the updated weights", Xb, yb, lr)
         self.history.record_step(loss_value, lr, self.epoch, self.loader.last_indices, norms)
         return loss_value, np.asarray(pred.data)

@@ -148,6 +148,31 @@ def test_nan_in_the_data_is_trapped_before_any_update():
     assert all(np.array_equal(v, weights(model)[k]) for k, v in before.items())
 
 
+def test_after_an_overflowing_update_the_optimizer_state_starts_afresh():
+    # a gradient that overflows the momentum buffer and the weights; restoring only
+    # the weights would leave the buffer, and training on with the same optimizer (e.g. at a
+    # smaller lr, as the message advises) would diverge again at its first step
+    class HugeGradientOnStep3(SGD):
+        calls = 0
+
+        def step(self):
+            self.calls += 1
+            if self.calls == 3:
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.grad = p.grad * 1e308 * 1e308  # inf where nonzero
+            return super().step()
+
+    model = make_mlp(nouts=(4, 2))
+    opt = HugeGradientOnStep3(model.parameters(), lr=0.05, momentum=0.9)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="afresh"):
+        fit(model, cross_entropy, opt, (X, Y), epochs=2, batch_size=16, progress=False, seed=0)
+    assert opt.state == {}
+    opt.param_groups[0]["lr"] = 0.01
+    h = fit(model, cross_entropy, opt, (X, Y), epochs=2, batch_size=16, progress=False, seed=0)
+    assert np.all(np.isfinite(h.step["loss"]))
+
+
 def test_nan_in_the_data_is_named_as_the_data_not_as_an_op():
     bad = X.copy()
     bad[[5, 40], 1] = np.nan
