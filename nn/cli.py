@@ -52,13 +52,19 @@ class Data:
 
     @property
     def n_outputs(self) -> int:
+        if self.task == "classification" and self.classes:
+            return len(self.classes)
         if self.task == "classification":
             return int(max(self.y.max(), self.test[1].max() if self.test else 0)) + 1
         return 1 if self.y.ndim == 1 else self.y.shape[1]
 
 
-def load_data(spec: str, seed: int, target: str | None = None) -> Data:
-    """The dataset named by a ``--data`` value (see DATA_HELP); stairs pixels scaled to 0..1."""
+def load_data(spec: str, seed: int, target: str | None = None,
+              trained: dict | None = None) -> Data:
+    """The dataset named by a ``--data`` value (see DATA_HELP); stairs pixels scaled to 0..1.
+
+    ``trained`` (what `train` saved beside the model: task and classes) makes a CSV's target
+    read the way the model was trained: the same task and the same class labels."""
     from . import datasets
 
     kind, _, arg = spec.partition(":")
@@ -70,7 +76,9 @@ def load_data(spec: str, seed: int, target: str | None = None) -> Data:
     if kind == "csv" and arg:
         if not target:
             raise CLIError("--data csv:PATH needs --target COLUMN (the column to predict)")
-        X, y, classes = datasets.load_csv(arg, target)
+        task, known = (trained or {}).get("task", "auto"), (trained or {}).get("classes")
+        known = (known or None) if task == "classification" else None
+        X, y, classes = datasets.load_csv(arg, target, task=task, classes=known)
         return Data(spec, X, y, "classification" if classes else "regression", classes=classes)
     if spec not in BUILTIN_DATA:
         raise CLIError(f"unknown dataset {spec!r}; choose {DATA_HELP}")
@@ -130,6 +138,8 @@ def _layers(text: str | None, data: Data) -> list[int]:
 def _output_folder(out: str) -> Path:
     """Create ``out`` and check it can be written to, before any training time is spent."""
     folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"output folder {out!r} is a file; give --out a folder name")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".netgrad-check-"):
@@ -192,14 +202,16 @@ def run_training(args: argparse.Namespace, data: Data, out: Path) -> int:
     print("diagnosis:")
     for finding in history.diagnose(verbose=False) or ["no problems found in the loss curves"]:
         print(f"  - {finding}")
-    _write_outputs(model, history, out)
+    _write_outputs(model, history, out, data)
     return 0
 
 
-def _write_outputs(model: Any, history: Any, out: Path) -> None:
+def _write_outputs(model: Any, history: Any, out: Path, data: Data) -> None:
     from .draw import draw_network
+    from .io import save
 
-    model.save(out / "model.npz")
+    # the task and classes let evaluate read a CSV's target the way train did
+    save(model, out / "model.npz", meta={"task": data.task, "classes": list(data.classes)})
     history.save(out / "history.npz")
     history.plot(out / "loss_curve.png")
     network, graph = draw_network(model).pipe(format="svg"), neuron_graph().pipe(format="svg")
@@ -246,10 +258,13 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .io import load_tree
     from .train import evaluate
 
     model = _load_model(args.model)
-    data = load_data(args.data, args.seed, args.target)
+    trained = load_tree(args.model).get("meta")
+    data = load_data(args.data, args.seed, args.target,
+                     trained if isinstance(trained, dict) else None)
     X, y = data.test if args.split == "test" and data.test else (data.X, data.y)
     if args.split == "test" and data.test is None:
         X, y = split(data, args.val_split, args.seed)[2]

@@ -171,6 +171,8 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, turns: float = 1
     n = _check_n(n, 2)
     classes = _check_n(classes, 2, "classes")
     noise = _check_noise(noise)
+    if not np.isfinite(float(turns)):
+        raise ValueError(f"turns must be a finite number, got {turns!r}")
     rng = _rng(seed)
     y = np.arange(n) % classes
     r = rng.uniform(0, 1, n)
@@ -215,51 +217,76 @@ def load_dataset(name: str, seed: Any = 0) -> tuple[np.ndarray, np.ndarray]:
     return make() if make is digits else make(seed=seed)
 
 
-def load_csv(path: str | os.PathLike, target: str,
-             task: str = "auto") -> tuple[np.ndarray, np.ndarray, list[str]]:
+def load_csv(path: str | os.PathLike, target: str, task: str = "auto",
+             classes: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``(X, y, classes)`` from a CSV file with a header row and a target column named ``target``.
 
-    Every other column must be numeric (X float64, used as is). ``task="classification"`` maps
-    the target's distinct values (sorted) to labels 0..k-1 and returns them as ``classes``;
-    ``"regression"`` reads floats (``classes`` empty); ``"auto"`` picks classification when the
-    target is non-numeric or holds at most 20 distinct integers.
+    Every other column must be numeric and finite (X float64, used as is); empty cells and
+    nan/inf are errors naming the line and column. ``task="classification"`` maps the target's
+    distinct values (sorted) to labels 0..k-1 and returns them as ``classes``; ``"regression"``
+    reads floats (``classes`` empty); ``"auto"`` picks classification when the target is
+    non-numeric or holds at most 20 distinct integers. Passing ``classes`` (those a model was
+    trained with) maps the target with them instead, so a file holding only some of the
+    classes gets the same labels; a value outside them is an error. A UTF-8 byte-order mark
+    is ignored.
     """
     if task not in ("auto", "classification", "regression"):
         raise ValueError(f"task must be auto, classification or regression, got {task!r}")
+    if classes is not None:
+        task = "classification"
     where = f"CSV file {str(path)!r}"
     try:
-        with open(path, newline="") as fh:
-            rows = list(csv.reader(fh))
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            rows, lines = [], []  # lines: the file's line number of each row (for errors)
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    rows.append(row)
+                    lines.append(reader.line_num)
     except FileNotFoundError:
         raise FileNotFoundError(f"{where} does not exist") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{where} is not a text CSV file") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+        raise ValueError(f"{where} is not a UTF-8 text CSV file") from None
     if len(rows) < 2:
         raise ValueError(f"{where} needs a header row and at least one data row")
     header = [h.strip() for h in rows[0]]
     if target not in header:
         raise ValueError(f"{where} has no column {target!r}; its columns are {', '.join(header)}")
     t = header.index(target)
-    for line, row in enumerate(rows[1:], 2):
+    for line, row in zip(lines[1:], rows[1:]):
         if len(row) != len(header):
             raise ValueError(f"{where}, line {line}: {len(row)} values for {len(header)} columns")
     features = [i for i in range(len(header)) if i != t]
     if not features:
         raise ValueError(f"{where} has only the target column {target!r}; no features")
-    X = np.empty((len(rows) - 1, len(features)))
-    for line, row in enumerate(rows[1:], 2):
-        for j, i in enumerate(features):
-            try:
-                X[line - 2, j] = float(row[i])
-            except ValueError:
-                raise ValueError(f"{where}, line {line}: column {header[i]!r} has the non-numeric "
-                                 f"value {row[i]!r}") from None
+
+    def number(cell: str, line: int, column: str) -> float:
+        cell = cell.strip()
+        if not cell:
+            raise ValueError(f"{where}, line {line}: column {column!r} is empty")
+        try:
+            value = float(cell)
+        except ValueError:
+            raise ValueError(f"{where}, line {line}: column {column!r} has the non-numeric "
+                             f"value {cell!r}") from None
+        if not np.isfinite(value):
+            raise ValueError(f"{where}, line {line}: column {column!r} has the non-finite "
+                             f"value {cell!r}")
+        return value
+
+    X = np.array([[number(row[i], line, header[i]) for i in features]
+                  for line, row in zip(lines[1:], rows[1:])], dtype=np.float64)
     raw = [row[t].strip() for row in rows[1:]]
+    for line, value in zip(lines[1:], raw):
+        if not value:
+            raise ValueError(f"{where}, line {line}: target column {target!r} is empty")
     try:
         numbers = np.array([float(v) for v in raw])
     except ValueError:
         numbers = None
+    if numbers is not None and not np.isfinite(numbers).all():
+        line = lines[1:][int(np.flatnonzero(~np.isfinite(numbers))[0])]
+        raise ValueError(f"{where}, line {line}: target column {target!r} has a non-finite value")
     if task == "auto":
         integral = numbers is not None and np.all(numbers == np.round(numbers))
         few = len(set(raw)) <= 20
@@ -269,11 +296,24 @@ def load_csv(path: str | os.PathLike, target: str,
             raise ValueError(f"{where}: target column {target!r} is not numeric; "
                              "use classification")
         return X, numbers, []
+    if classes is not None:  # the labels a model was trained with
+        names = [str(c) for c in classes]
+        try:  # numeric classes match by value ("1" and "1.0" are one class)
+            lookup: dict = {float(c): k for k, c in enumerate(names)}
+            values: list = [float(v) for v in raw]
+        except ValueError:
+            lookup, values = {c: k for k, c in enumerate(names)}, raw
+        unknown = [(line, v) for line, v, key in zip(lines[1:], raw, values) if key not in lookup]
+        if unknown:
+            line, value = unknown[0]
+            raise ValueError(f"{where}, line {line}: target {value!r} is not one of the classes "
+                             f"the model knows ({', '.join(names)})")
+        return X, np.array([lookup[v] for v in values], dtype=np.int64), names
     if numbers is not None:
-        classes = sorted(set(numbers.tolist()))
-        lookup = {c: k for k, c in enumerate(classes)}
+        found = sorted(set(numbers.tolist()))
+        lookup = {c: k for k, c in enumerate(found)}
         y = np.array([lookup[v] for v in numbers.tolist()], dtype=np.int64)
-        names = [str(int(c)) if float(c).is_integer() else str(c) for c in classes]
+        names = [str(int(c)) if float(c).is_integer() else str(c) for c in found]
         return X, y, names
     names = sorted(set(raw))
     lookup = {c: k for k, c in enumerate(names)}

@@ -151,9 +151,13 @@ def build_module(spec: dict[str, Any], classes: dict[str, type]) -> Any:
     return classes[name].from_config(spec.get("config", {}), classes)
 
 
-def save(model: Any, path: str | os.PathLike) -> Path:
-    """Write ``model``'s architecture and weights to ``path`` (a ``.npz``, atomic)."""
+def save(model: Any, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
+    """Write ``model``'s architecture and weights to ``path`` (a ``.npz``, atomic). ``meta``
+    (JSON-able, e.g. how the training data was read) is stored beside them; `load` skips it,
+    ``load_tree(path)["meta"]`` reads it."""
     tree = {"format": MODEL_FORMAT, "model": module_spec(model), "state": model.state_dict()}
+    if meta is not None:
+        tree["meta"] = meta
     return save_tree(path, tree)
 
 

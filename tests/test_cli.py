@@ -71,6 +71,13 @@ def test_unwritable_output_folder(capsys, tmp_path):
     assert_one_error_line(code, err, "cannot write to output folder", "a-file")
 
 
+def test_output_folder_that_is_a_file_is_named_as_such(capsys, tmp_path):
+    (tmp_path / "run").write_text("kept")
+    code, _, err = run(capsys, "train", "--data", "moons", "--out", str(tmp_path / "run"))
+    assert_one_error_line(code, err, "run' is a file", "--out")
+    assert (tmp_path / "run").read_text() == "kept"
+
+
 def test_csv_errors_are_reported_with_file_and_line(capsys, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("a,b\n1,x\n2\n")
@@ -174,3 +181,33 @@ def _parser_with(cli, run_fn):
         return parser
 
     return build
+
+
+def _numpy_scores(model_path, X, y):
+    """Loss and accuracy of a saved 1-hidden-layer sigmoid MLP, computed with NumPy alone."""
+    with np.load(model_path, allow_pickle=False) as z:
+        W0, b0, W1, b1 = z["a0"], z["a1"], z["a2"], z["a3"]
+    logits = 1 / (1 + np.exp(-(X @ W0.T + b0))) @ W1.T + b1
+    shifted = logits - logits.max(1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    return -log_p[np.arange(len(y)), y].mean(), (logits.argmax(1) == y).mean()
+
+
+def test_evaluate_on_a_csv_with_some_classes_uses_the_trained_labels(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    kind = np.where(X.sum(1) > 0, "dog", "cat")
+    rows = ["a,b,kind"] + [f"{a},{b},{k}" for (a, b), k in zip(X, kind)]
+    (tmp_path / "pets.csv").write_text("\n".join(rows))
+    code, _, err = run(capsys, "train", "--data", f"csv:{tmp_path / 'pets.csv'}", "--target",
+                       "kind", "--epochs", "20", "--out", str(tmp_path / "run"), "--quiet")
+    assert code == 0, err
+    dogs = kind == "dog"
+    (tmp_path / "dogs.csv").write_text("\n".join(
+        ["a,b,kind"] + [f"{a},{b},dog" for a, b in X[dogs]]))
+    code, out, err = run(capsys, "evaluate", str(tmp_path / "run" / "model.npz"), "--data",
+                         f"csv:{tmp_path / 'dogs.csv'}", "--target", "kind", "--split", "all")
+    assert code == 0, err
+    loss, accuracy = _numpy_scores(tmp_path / "run" / "model.npz", X[dogs],
+                                   np.ones(dogs.sum(), dtype=np.int64))  # cat 0, dog 1
+    assert f"loss {loss:.4f}, accuracy {accuracy:.4f}" in out

@@ -192,3 +192,43 @@ def test_load_csv_errors_name_file_line_and_column(tmp_path, text, target, messa
     assert "bad.csv" in str(info.value)
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         datasets.load_csv(tmp_path / "missing.csv", "b")
+
+
+def test_load_csv_ignores_a_utf8_byte_order_mark(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffprice,a\r\n1.5,2\r\n2.5,3\r\n".encode())
+    X, y, classes = datasets.load_csv(path, "price", task="regression")
+    assert y.tolist() == [1.5, 2.5] and X.tolist() == [[2.0], [3.0]]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("a,b\n1,0.5\n2,\n3,1.25\n", "line 3: target column 'b' is empty"),
+    ("a,b\n1,0.5\n,0.7\n", "line 3: column 'a' is empty"),
+    ("a,b\n1,0.5\nnan,0.7\n", "line 3: column 'a' has the non-finite value 'nan'"),
+    ("a,b\n1,0.5\n2,inf\n", "line 3: target column 'b' has a non-finite value"),
+    ("a,b\n\n\n1,0.5\nx,0.7\n", "line 5: column 'a' has the non-numeric value 'x'"),
+])
+def test_load_csv_rejects_missing_and_nonfinite_cells_at_their_file_line(tmp_path, text,
+                                                                          message):
+    path = tmp_path / "gaps.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        datasets.load_csv(path, "b")
+
+
+def test_load_csv_maps_a_subset_of_classes_with_the_trained_labels(tmp_path):
+    path = tmp_path / "dogs.csv"
+    path.write_text("a,kind\n1,dog\n2,dog\n")
+    _, y, classes = datasets.load_csv(path, "kind", classes=["cat", "dog"])
+    assert y.tolist() == [1, 1] and classes == ["cat", "dog"]
+    path.write_text("a,label\n1,7\n2,9.0\n")
+    _, y, _ = datasets.load_csv(path, "label", classes=["3", "7", "9"])
+    assert y.tolist() == [1, 2]
+    path.write_text("a,kind\n1,dog\n2,bird\n")
+    with pytest.raises(ValueError, match="line 3: target 'bird' is not one of the classes"):
+        datasets.load_csv(path, "kind", classes=["cat", "dog"])
+
+
+def test_spirals_reject_a_non_finite_number_of_turns():
+    with pytest.raises(ValueError, match="turns must be a finite number"):
+        datasets.spirals(30, turns=float("nan"))
