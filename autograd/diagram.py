@@ -56,6 +56,9 @@ def _diagram_class():
                     f"render({path!r}): format must be one of {', '.join(FORMATS)}; got "
                     f"{fmt or 'no format and no file suffix'!r}"
                 )
+            if os.path.isdir(path):
+                raise IsADirectoryError(f"render({path!r}): that is a folder; give a file "
+                                        "name like graph.svg")
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
                 raise FileNotFoundError(f"render({path!r}): folder {folder!r} does not exist")

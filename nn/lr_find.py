@@ -64,10 +64,12 @@ def lr_find(model: Any, loss: str | Callable, optimizer_factory: Callable[[list]
     """
     from .train import Trainer, TrainingDiverged
 
-    if not 0 < start_lr < end_lr:
+    if not 0 < start_lr < end_lr < math.inf:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
     if num_steps < 2:
         raise ValueError(f"lr_find: num_steps must be >= 2, got {num_steps}")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"lr_find: smoothing must be in [0, 1), got {smoothing}")
     trial = copy.deepcopy(model)
     optimizer = optimizer_factory(trial.parameters())
     loader = data if isinstance(data, DataLoader) else DataLoader(

@@ -311,6 +311,15 @@ def test_render_rejects_unknown_formats_in_the_users_terms(tmp_path):
         draw(L).render(tmp_path / "graph.gif")
 
 
+def test_render_onto_a_folder_names_the_folder_and_leaves_no_temp_file(tmp_path):
+    *_, L = micrograd_graph()
+    (tmp_path / "graph.svg").mkdir()
+    with pytest.raises(IsADirectoryError, match="graph.svg'\\): that is a folder") as info:
+        draw(L).render(tmp_path / "graph.svg")
+    assert ".tmp" not in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
 def test_value_displays_as_svg_in_jupyter():
     *_, L = micrograd_graph()
     bundle = L._repr_mimebundle_()

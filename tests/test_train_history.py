@@ -104,6 +104,10 @@ def test_lr_find_leaves_the_model_alone_and_suggests_a_rate_below_the_blow_up(tm
     assert (tmp_path / "lr.png").stat().st_size > 0
     with pytest.raises(ValueError, match="start_lr < end_lr"):
         lr_find(model, cross_entropy, lambda p: SGD(p), (X, Y), start_lr=1.0, end_lr=0.1)
+    for settings, message in [({"smoothing": 1.0}, r"smoothing must be in \[0, 1\)"),
+                              ({"end_lr": float("inf")}, "0 < start_lr < end_lr")]:
+        with pytest.raises(ValueError, match=message):  # no sweep: 1/0, or no finite end
+            lr_find(model, cross_entropy, lambda p: SGD(p), (X, Y), **settings)
 
 
 def _make_model():
