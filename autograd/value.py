@@ -9,9 +9,12 @@ goes away.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
+
+from .errors import ShapeError
 
 _FLOAT_KINDS = "f"
 _CONVERTIBLE_KINDS = "biu"  # bool, int, unsigned: become float64
@@ -136,13 +139,36 @@ class Value:
     def __float__(self) -> float:
         return self.item()
 
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element Value's number (empty spec: the repr)."""
+        if not spec:
+            return str(self)
+        if self.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a one-element Value, this one has "
+                            f"shape {self.shape}")
+        return format(self.item(), spec)
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a scalar Value")
         return self.shape[0]
 
+    def __iter__(self):
+        """Rows along the first axis, as Values in the graph (like ``x[0], x[1], ...``)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a scalar Value")
+        return (self[i] for i in range(len(self)))
+
     def __bool__(self) -> bool:
-        return bool(self.data)
+        data = self.data
+        if type(data) is not float and data.size != 1:
+            raise ValueError(
+                f"the truth value of a Value of shape {data.shape} is ambiguous: compare it "
+                "(v > 0 is a boolean array) and use .any() or .all(), or use v.item()")
+        return bool(data)
 
     __hash__ = object.__hash__  # identity: nodes key dicts and sets though == is elementwise
 
@@ -240,22 +266,22 @@ class Value:
 
     # Comparisons are outside the graph: they return plain bools / boolean arrays.
     def __lt__(self, other):
-        return self.data < as_data(other)
+        return _compare(operator.lt, "<", self, other)
 
     def __le__(self, other):
-        return self.data <= as_data(other)
+        return _compare(operator.le, "<=", self, other)
 
     def __gt__(self, other):
-        return self.data > as_data(other)
+        return _compare(operator.gt, ">", self, other)
 
     def __ge__(self, other):
-        return self.data >= as_data(other)
+        return _compare(operator.ge, ">=", self, other)
 
     def __eq__(self, other):
-        return self.data == as_data(other)
+        return _compare(operator.eq, "==", self, other)
 
     def __ne__(self, other):
-        return self.data != as_data(other)
+        return _compare(operator.ne, "!=", self, other)
 
     # ----------------------------------------------------------------- methods
     def exp(self):
@@ -339,6 +365,20 @@ class Value:
 
     def flatten(self):
         return ops.reshape(self, (-1,))
+
+
+def _compare(op, symbol: str, value: Value, other: Any):
+    """``value <op> other`` on the data. Non-numbers give NotImplemented, so Python decides
+    (``v == None`` is False, ``v < None`` a TypeError); unbroadcastable shapes name them."""
+    try:
+        other = as_data(other)
+    except TypeError:
+        return NotImplemented
+    try:
+        return op(value.data, other)
+    except ValueError:
+        raise ShapeError(f"'{symbol}': cannot broadcast shapes {value.shape} and "
+                         f"{np.shape(other)}") from None
 
 
 def _short(x) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd import Value
+from autograd import ShapeError, Value
 
 X = np.array([[-2.0, -0.5, 0.0], [0.3, 1.0, 4.0]])
 
@@ -205,3 +205,40 @@ def test_ops_called_on_plain_data_convert_it_or_name_themselves():
     assert ag.exp(1) == pytest.approx(math.e)
     with pytest.raises(TypeError, match="exp: operand must be a number or an array"):
         ag.exp("abc")
+
+
+def test_iterating_a_scalar_value_raises_instead_of_yielding_nothing():
+    with pytest.raises(TypeError, match="scalar Value"):
+        iter(Value(2.0))
+    with pytest.raises(TypeError, match="scalar Value"):
+        a, b = Value(np.float32(1.0))
+    x = Value(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    rows = list(x)
+    assert [r.data.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    (rows[0] * rows[1]).sum().backward()  # rows stay in the graph
+    np.testing.assert_allclose(x.grad, [[3.0, 4.0], [1.0, 2.0]])
+
+
+def test_equality_with_non_numbers_is_false_like_python_and_numpy():
+    x = Value(2.0)
+    assert (x == None) is False and (x != "a") is True  # noqa: E711
+    assert x not in [None, "a", 3.0] and x in [None, x]
+    with pytest.raises(TypeError, match="'<' not supported"):
+        x < None  # noqa: B015
+
+
+def test_comparing_unbroadcastable_shapes_names_the_shapes():
+    with pytest.raises(ShapeError, match=r"'==': cannot broadcast shapes \(3,\) and \(2, 2\)"):
+        Value([1.0, 2.0, 3.0]) == np.ones((2, 2))  # noqa: B015
+
+
+def test_format_int_and_truth_value_follow_pytorch():
+    loss = Value(np.float32(0.123456))
+    assert f"{loss:.3f}" == "0.123" and f"{Value(2.0):>5}" == "  2.0"
+    assert int(Value(2.7)) == 2 and int(Value([-3.5])) == -3
+    assert f"{Value([1.0, 2.0])}" == str(Value([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"format.*shape \(2,\)"):
+        f"{Value([1.0, 2.0]):.3f}"
+    assert bool(Value([0.0])) is False
+    with pytest.raises(ValueError, match=r"truth value of a Value of shape \(2,\) is ambiguous"):
+        bool(Value([1.0, 2.0]))
