@@ -27,23 +27,30 @@ class Parameter(Value):
     __slots__ = ()
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        if isinstance(data, Value):
-            data = data.data
-        if np.ndim(data) == 0:
-            data = float(data)
-        else:
-            data = np.array(data, dtype=None if np.asarray(data).dtype.kind == "f" else float)
+        try:  # the engine's checks: real numbers, rectangular (ints/bools become float64)
+            data = Value(data, requires_grad=False).data
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"Parameter: {exc}") from None
+        data = float(data) if np.ndim(data) == 0 else np.array(data)  # its own copy
         super().__init__(data, requires_grad=True, name=name)
 
 
 def _members(obj: Any) -> Iterator[tuple[str, Any]]:
-    """(name, value) for each attribute, list/tuple items named ``attr.i``."""
+    """(name, value) for each attribute; items of lists/tuples/dicts, nested too, are named
+    ``attr.i`` / ``attr.key``."""
     for name, value in vars(obj).items():
-        if isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                yield f"{name}.{i}", item
-        else:
-            yield name, value
+        yield from _items(name, value)
+
+
+def _items(name: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _items(f"{name}.{i}", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _items(f"{name}.{key}", item)
+    else:
+        yield name, value
 
 
 class Module:
@@ -61,6 +68,17 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A Parameter attribute can only be replaced by a Parameter or None: anything else
+        (``m.weight = array``, ``m.weight -= step``) would silently drop out of training."""
+        if isinstance(self.__dict__.get(name), Parameter) and not (
+                value is None or isinstance(value, Parameter)):
+            raise TypeError(
+                f"{type(self).__name__}.{name} is a Parameter; assigning a {type(value).__name__} "
+                "would drop it from parameters() and state_dict(). Assign a Parameter (or None), "
+                f"or update it in place: {name}.data -= ... (or {name}.data[...] = ...)")
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ the tree
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -140,7 +158,15 @@ class Module:
                 problems.append(f"missing: {', '.join(missing)}")
             if unexpected:
                 problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
-        given = {n: np.asarray(getattr(state[n], "data", state[n])) for n in params if n in state}
+        given, ragged = {}, []
+        for n in params:
+            if n in state:
+                try:
+                    given[n] = np.asarray(getattr(state[n], "data", state[n]))
+                except ValueError:  # ragged nested lists
+                    ragged.append(f"{n} (ragged)")
+        if ragged:
+            problems.append(f"not rectangular: {', '.join(ragged)}")
         shapes = [f"{n} (model {np.shape(params[n].data)}, given {new.shape})"
                   for n, new in given.items() if new.shape != np.shape(params[n].data)]
         if shapes:

@@ -27,8 +27,9 @@ def test_linear_matches_numpy_and_gradchecks(batch):
 
 
 def _with(layer, W, b):
-    """The layer with its parameters replaced by gradcheck's leaves."""
-    layer.weight, layer.bias = W, b
+    """The layer with its parameters replaced by gradcheck's leaves (bypassing the guard
+    that keeps a Parameter attribute a Parameter)."""
+    vars(layer).update(weight=W, bias=b)
     return layer
 
 

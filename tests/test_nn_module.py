@@ -111,3 +111,42 @@ def test_forward_must_be_defined_and_config_errors_explain_saving():
         Bare()(1.0)
     with pytest.raises(NotImplementedError, match="define config"):
         Bare().config()
+
+
+def test_dicts_and_nested_containers_of_modules_are_walked():
+    class Holder(Module):
+        def __init__(self):
+            self.heads = {"a": Leaf((2,)), "b": Parameter(3.0)}
+            self.groups = ([Leaf((1,))],)
+
+    names = [n for n, _ in Holder().named_parameters()]
+    assert names == ["heads.a.weight", "heads.a.bias", "heads.b",
+                     "groups.0.0.weight", "groups.0.0.bias"]
+    assert Holder().num_parameters() == 2 + 1 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("data, error", [
+    (np.array([1.0 + 2j]), TypeError), (None, TypeError), ("abc", TypeError),
+    ([[1.0, 2.0], [3.0]], ValueError)])
+def test_parameter_rejects_non_real_data_by_name(data, error):
+    with pytest.raises(error, match="Parameter"):
+        Parameter(data)
+
+
+def test_load_state_dict_names_a_ragged_entry():
+    model = Leaf((2,))
+    with pytest.raises(ValueError, match="weight.*ragged"):
+        model.load_state_dict({"weight": [[1.0, 2.0], [3.0]], "bias": 0.0})
+    assert model.weight.data.tolist() == [0.0, 1.0]
+
+
+def test_replacing_a_parameter_by_a_plain_value_raises():
+    model = Leaf((2,))
+    with pytest.raises(TypeError, match=r"Leaf\.weight is a Parameter"):
+        model.weight = np.zeros(2)
+    with pytest.raises(TypeError, match=r"Leaf\.weight is a Parameter"):
+        model.weight -= 0.1  # would rebind to a non-trainable Value, dropped from parameters()
+    assert isinstance(model.weight, Parameter) and model.weight.data.tolist() == [0.0, 1.0]
+    model.weight = Parameter([5.0, 6.0])  # a new Parameter, or None, is fine
+    model.bias = None
+    assert [n for n, _ in model.named_parameters()] == ["weight"]
