@@ -320,17 +320,18 @@ class Value:
     def clip(self, min=None, max=None):  # noqa: A002 - numpy's names
         return ops.clip(self, min, max)
 
-    def sum(self, axis=None, keepdims: bool = False):
-        return ops.sum(self, axis, keepdims)
+    # dtype/out: np.sum(v), np.mean(v), np.max(v) ... call these methods with them
+    def sum(self, axis=None, keepdims: bool = False, *, dtype=None, out=None):
+        return ops.sum(self, axis, _plain("sum", keepdims, dtype, out))
 
-    def mean(self, axis=None, keepdims: bool = False):
-        return ops.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims: bool = False, *, dtype=None, out=None):
+        return ops.mean(self, axis, _plain("mean", keepdims, dtype, out))
 
-    def max(self, axis=None, keepdims: bool = False):
-        return ops.max(self, axis, keepdims)
+    def max(self, axis=None, keepdims: bool = False, *, out=None):
+        return ops.max(self, axis, _plain("max", keepdims, None, out))
 
-    def min(self, axis=None, keepdims: bool = False):
-        return ops.min(self, axis, keepdims)
+    def min(self, axis=None, keepdims: bool = False, *, out=None):
+        return ops.min(self, axis, _plain("min", keepdims, None, out))
 
     def logsumexp(self, axis=None, keepdims: bool = False):
         return ops.logsumexp(self, axis, keepdims)
@@ -365,6 +366,14 @@ class Value:
 
     def flatten(self):
         return ops.reshape(self, (-1,))
+
+
+def _plain(method: str, keepdims: bool, dtype: Any, out: Any) -> bool:
+    """``keepdims``, after refusing what NumPy's functions may pass that a Value cannot do."""
+    if dtype is not None or out is not None:
+        raise TypeError(f"Value.{method}: dtype= and out= are not supported (the result is a "
+                        "new Value in the data's dtype)")
+    return keepdims
 
 
 def _compare(op, symbol: str, value: Value, other: Any):

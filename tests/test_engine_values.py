@@ -242,3 +242,17 @@ def test_format_int_and_truth_value_follow_pytorch():
     assert bool(Value([0.0])) is False
     with pytest.raises(ValueError, match=r"truth value of a Value of shape \(2,\) is ambiguous"):
         bool(Value([1.0, 2.0]))
+
+
+def test_numpy_reductions_on_a_value_give_values_in_the_graph():
+    data = np.array([[1.0, 5.0], [3.0, 4.0]])
+    for fn, grad in [(np.sum, np.ones((2, 2))), (np.mean, np.full((2, 2), 0.25)),
+                     (np.max, [[0.0, 1.0], [0.0, 0.0]]), (np.min, [[1.0, 0.0], [0.0, 0.0]])]:
+        x = Value(data)
+        y = fn(x)
+        assert isinstance(y, Value) and y.item() == fn(data)
+        y.backward()
+        np.testing.assert_array_equal(x.grad, grad)
+    np.testing.assert_array_equal(np.sum(Value(data), axis=0, keepdims=True).data, [[4.0, 9.0]])
+    with pytest.raises(TypeError, match=r"Value.sum: dtype= and out= are not supported"):
+        np.sum(Value(data), out=np.zeros(()))
