@@ -6,8 +6,9 @@ Behaviours named (the seed table's): ``oscillating`` (learning rate too big), ``
 rising while training loss falls), and gradient health: ``vanishing_gradients`` (early layers get
 tiny gradients, e.g. deep sigmoid nets), ``exploding_gradients``, ``dead_relu`` (hidden ReLU units
 that output 0 for every training sample, measured by `fit` after each epoch for MLP-like models).
-``healthy`` when nothing is wrong. The curve rules work on the per-epoch mean training loss;
-the starting point is the first step's loss (the untrained model).
+``healthy`` when nothing is wrong (naming only the checks that ran), ``too_short`` when the
+run has too few epochs for the curve rules. The curve rules work on the per-epoch mean
+training loss; the starting point is the first step's loss (the untrained model).
 """
 
 from __future__ import annotations
@@ -64,10 +65,13 @@ def dead_relu_fraction(model: Any, X: np.ndarray, max_rows: int = 2048) -> float
     return dead / units if units else None
 
 
+MIN_EPOCHS = 4  # the curve rules compare halves and the last three epochs
+
+
 def _curve_findings(history: Any) -> list[Finding]:
     c = np.asarray(history.epoch["loss"], dtype=np.float64)
     steps = np.asarray(history.step["loss"], dtype=np.float64)
-    if len(c) < 4 or not np.all(np.isfinite(c)) or len(steps) == 0:
+    if len(c) < MIN_EPOCHS or not np.all(np.isfinite(c)) or len(steps) == 0:
         return []
     start = float(steps[: max(1, min(3, len(steps)))].mean())
     end, mid = float(c[-3:].mean()), len(c) // 2
@@ -213,6 +217,22 @@ def _gradient_findings(history: Any) -> list[Finding]:
     return found
 
 
+def _nothing_wrong(history: Any) -> Finding:
+    """No rule fired: say which checks ran (a 3-epoch run has no curve to judge)."""
+    epochs = history.n_epochs
+    final = {"final_loss": history.epoch["loss"][-1] if epochs else math.nan}
+    if epochs < MIN_EPOCHS:
+        return Finding("too_short", f"{epochs} epoch(s) are too few to judge the loss curve "
+                       f"(the checks need {MIN_EPOCHS} or more).", {"epochs": epochs, **final},
+                       f"train for at least {MIN_EPOCHS} epochs to diagnose the run.")
+    checked = ["The loss falls and settles"]
+    if "val_loss" in history.epoch:
+        checked.append("validation follows training")
+    if history.grad_norms:
+        checked.append("gradients look healthy")
+    return Finding("healthy", "; ".join(checked) + ".", final)
+
+
 def diagnose(history: Any, verbose: bool = True) -> list[Finding]:
     """Findings for `history` (a `History`); prints them when `verbose`."""
     findings = _nan_findings(history)
@@ -220,10 +240,7 @@ def diagnose(history: Any, verbose: bool = True) -> list[Finding]:
         findings = _spike_findings(history) + _curve_findings(history) + _overfitting(history)
     findings += _gradient_findings(history)
     if not findings:
-        findings = [Finding("healthy", "The loss falls and settles; validation follows "
-                            "training; gradients look healthy.",
-                            {"final_loss": history.epoch["loss"][-1] if history.n_epochs
-                             else math.nan})]
+        findings = [_nothing_wrong(history)]
     if verbose:
         print("\n".join(str(f) for f in findings))
     return findings

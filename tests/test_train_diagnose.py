@@ -54,6 +54,22 @@ def test_synthetic_curve_is_named_by_exactly_its_behaviour(kind):
     assert kinds(SYNTHETIC[kind]) == [kind]
 
 
+def test_a_run_too_short_for_the_curve_checks_is_not_called_healthy():
+    # 3 epochs at a loss of 7e5 (lr 1e6 on moons): no curve rule can run, so nothing may
+    # claim "the loss falls and settles"
+    (finding,) = diagnose(curve_history([7e5, 7.1e5, 6.9e5]), verbose=False)
+    assert finding.kind == "too_short" and "settles" not in finding.message
+    assert finding.evidence["epochs"] == 3
+
+
+def test_healthy_names_only_the_checks_that_ran():
+    no_val = diagnose(curve_history(np.exp(-EPOCHS / 5)), verbose=False)
+    assert [f.kind for f in no_val] == ["healthy"]
+    assert "validation" not in no_val[0].message and "gradients" not in no_val[0].message
+    full = diagnose(SYNTHETIC["healthy"], verbose=False)[0].message
+    assert "validation follows training" in full and "gradients look healthy" in full
+
+
 def test_nan_in_the_step_losses_is_reported_first():
     h = curve_history(np.exp(-EPOCHS / 5))
     h.record_step(float("nan"), 0.1, 30, [0])
