@@ -1,6 +1,7 @@
 """Forward values against NumPy/closed forms, stability, kinks, interop and display."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -256,3 +257,36 @@ def test_numpy_reductions_on_a_value_give_values_in_the_graph():
     np.testing.assert_array_equal(np.sum(Value(data), axis=0, keepdims=True).data, [[4.0, 9.0]])
     with pytest.raises(TypeError, match=r"Value.sum: dtype= and out= are not supported"):
         np.sum(Value(data), out=np.zeros(()))
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e15), (np.float32, 1e6), (np.float32, 1e3)])
+def test_log_softmax_and_logsumexp_gradient_exact_for_huge_equal_logits(dtype, big):
+    # log softmax = (x - max) - log(sum(exp(x - max))); x - logsumexp(x) rounds the logsumexp
+    # to the logits' ulp first (0.125 at 1e15 in float64: -1.125 instead of -log 3), and
+    # logsumexp's gradient exp(x - logsumexp(x)) inherits that error
+    z = Value(np.full((2, 3), big, dtype=dtype))
+    lsm = ag.log_softmax(z, axis=1)
+    assert lsm.data.dtype == dtype
+    np.testing.assert_allclose(lsm.data, np.full((2, 3), -math.log(3)), rtol=1e-6)
+    (lsm * np.array([1.0, 0.0, 0.0], dtype=dtype)).sum().backward()
+    np.testing.assert_allclose(z.grad, np.tile([2 / 3, -1 / 3, -1 / 3], (2, 1)), rtol=1e-6)
+    z.zero_grad()
+    ag.logsumexp(z, axis=1).sum().backward()
+    assert z.grad.dtype == dtype
+    np.testing.assert_allclose(z.grad, np.full((2, 3), 1 / 3), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_probability_targets_ignore_masked_minus_inf_logits(dtype):
+    # a zero target on a -inf (masked) logit contributes 0 (0 log 0 = 0), not 0 * inf = nan
+    z = Value(np.array([[0.0, -np.inf, 1.0]], dtype=dtype))
+    target = np.array([[0.5, 0.0, 0.5]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = ag.softmax_cross_entropy(z, target, reduction="sum")
+        loss.backward()
+    lse = math.log(1.0 + math.e)
+    assert loss.data.dtype == dtype
+    assert float(loss.data) == pytest.approx(lse - 0.5, rel=1e-6)
+    p = 1.0 / (1.0 + math.e)
+    np.testing.assert_allclose(z.grad, [[p - 0.5, 0.0, 0.5 - p]], rtol=1e-6, atol=1e-7)

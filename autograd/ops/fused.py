@@ -87,7 +87,13 @@ def _softmax_cross_entropy(logits, target, reduction):
         loss = log_norm - shifted.reshape(-1)[picks].reshape(target.shape)
     else:
         picks = None
-        loss = (target * (log_norm[..., None] - shifted)).sum(axis=-1)
+        nll = np.subtract(log_norm[..., None], shifted)
+        if np.minimum.reduce(shifted, axis=None, initial=0) == -np.inf:  # masked logits: their
+            # zero targets add 0 (0 log 0 = 0), not 0 * inf = nan (the masked multiply is slow)
+            nll = np.multiply(target, nll, out=np.zeros_like(nll), where=target != 0)
+        else:
+            nll *= target
+        loss = nll.sum(axis=-1)
     probs /= sums[..., None]
     if reduction != "none":
         total = np.add.reduce(loss, axis=None)  # (np.mean's wrapper costs more than a sum)

@@ -99,25 +99,38 @@ _min = _reducer("min", np.min)
 _min.defvjp(_extremum_vjp)
 
 
-def _stable_logsumexp(x, axis, keepdims=True):
-    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # empty: log(0) = -inf
-    m = np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
+def _shift(x, axis):
+    """The maximum along ``axis`` (dims kept) to subtract before exp; 0 where it is not
+    finite (an empty or all -inf row)."""
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    return np.where(np.isfinite(m), m, 0)
 
 
-@primitive("logsumexp")
+@primitive("logsumexp", saves=True)
 def _logsumexp(x, axis, keepdims):
     if type(x) is float:
-        return x
-    return _stable_logsumexp(x, axis, keepdims)
+        return x, None
+    m = _shift(x, axis)
+    e = np.exp(x - m)
+    s = np.sum(e, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):  # empty: log(0) = -inf
+        out = np.log(s) + m
+    return out if keepdims else np.squeeze(out, axis=axis), (e, s)  # saved: softmax = e / s
 
 
 @_logsumexp.defvjp
-def _logsumexp_vjp(g, out, x, axis, keepdims):
-    shape = _kept_shape(data_shape(x), axis)
-    return (reshape(g, shape) * exp(x - reshape(out, shape)),)
+def _logsumexp_vjp(g, out, x, axis, keepdims, saved):
+    # The gradient is the softmax, taken from the shifted exponentials: exp(x - out) would
+    # carry out's rounding (up to half an ulp of the largest logit) into every weight.
+    if saved is None:  # a scalar: d/dx = 1
+        return (g,)
+    if isinstance(x, Value):  # higher order: differentiable (the shift is a constant)
+        e = exp(x - _shift(x.data, axis))
+        weights = e / e.sum(axis=axis, keepdims=True)
+    else:
+        e, s = saved
+        weights = e / s
+    return (reshape(g, _kept_shape(data_shape(x), axis)) * weights,)
 
 
 @primitive("softmax")
@@ -133,7 +146,10 @@ def _softmax_vjp(g, out, x, axis):
 
 @primitive("log_softmax")
 def _log_softmax(x, axis):
-    return x - _stable_logsumexp(x, axis)
+    # (x - max) - log(sum): x - logsumexp(x) would first round the logsumexp to the logits' ulp
+    shifted = x - _shift(x, axis)
+    with np.errstate(divide="ignore"):  # empty: log(0) = -inf
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 @_log_softmax.defvjp
