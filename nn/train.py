@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,10 +21,11 @@ from autograd import AnomalyError, Value, detect_anomaly, gc_paused, no_grad
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .data import DataLoader, check_arrays
 from .history import History, LivePlot
+from .metrics import resolve_metrics
 from .progress import Progress
 
-__all__ = ["Trainer", "TrainingDiverged", "accuracy", "evaluate", "fit", "mean_absolute_error",
-           "mean_squared_error", "predict", "predict_proba", "resolve_loss"]
+__all__ = ["Trainer", "TrainingDiverged", "evaluate", "fit", "predict", "predict_proba",
+           "resolve_loss"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -34,75 +34,6 @@ class TrainingDiverged(FloatingPointError):
     def __init__(self, message: str, epoch: int, step: int, op: str, history: History) -> None:
         super().__init__(message)
         self.epoch, self.step, self.op, self.history = epoch, step, op, history
-
-
-def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = None) -> float:
-    """Fraction correct. (N, C) outputs: argmax against integer labels. One output per sample:
-    labels -1/+1 compare signs; labels 0/1 compare ``pred > threshold``, where the default
-    threshold is 0.5 when every output lies in [0, 1] (probabilities) and 0 otherwise (logits)."""
-    pred, target = np.asarray(pred), np.asarray(target)
-    if pred.ndim == target.ndim + 1 and pred.shape[-1] > 1:
-        hits = pred.argmax(axis=-1) == target  # runs every step: count, not np.mean
-        return np.count_nonzero(hits) / hits.size if hits.size else math.nan
-    if pred.size != target.size:
-        raise ValueError(f"accuracy: outputs of shape {pred.shape} do not match targets of "
-                         f"shape {target.shape}")
-    pred = pred.reshape(target.shape)
-    if np.any(target < 0):
-        return float(np.mean(np.sign(pred) == np.sign(target)))
-    if threshold is None:
-        threshold = 0.5 if np.all((pred >= 0) & (pred <= 1)) else 0.0
-    return float(np.mean((pred > threshold) == (target > 0.5)))
-
-
-def mean_absolute_error(pred: np.ndarray, target: np.ndarray) -> float:
-    """Mean |pred - target| (regression); target is reshaped to pred's shape."""
-    pred = np.asarray(pred)
-    return float(np.mean(np.abs(pred - np.asarray(target).reshape(pred.shape))))
-
-
-def mean_squared_error(pred: np.ndarray, target: np.ndarray) -> float:
-    """Mean (pred - target)^2 (regression); target is reshaped to pred's shape."""
-    pred = np.asarray(pred)
-    return float(np.mean((pred - np.asarray(target).reshape(pred.shape)) ** 2))
-
-
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "accuracy": accuracy, "mae": mean_absolute_error, "mse": mean_squared_error}
-
-
-def _threshold_for(loss: Any) -> float | None:
-    """The accuracy threshold a binary loss implies: 0 for logits/scores (``bce_logits``,
-    ``hinge``), 0.5 for probabilities (``bce``); None (guess from the outputs) otherwise."""
-    from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge
-
-    fn = getattr(loss, "function", loss)  # the module forms (nn.BCEWithLogitsLoss()) name theirs
-    if fn is binary_cross_entropy_with_logits or fn is hinge:
-        return 0.0
-    return 0.5 if fn is binary_cross_entropy else None
-
-
-def _default_metrics(loss: Any) -> tuple[str, ...]:
-    """``("accuracy",)``, except for the regression losses (mse, mae): accuracy means nothing
-    there (and a low one would make `diagnose` call a good regression fit underfitting)."""
-    from .losses import mae, mse
-
-    return () if getattr(loss, "function", loss) in (mse, mae) else ("accuracy",)
-
-
-def _resolve_metrics(metrics: Sequence[str | Callable] | None,
-                     loss: Any = None) -> dict[str, Callable]:
-    out, threshold = {}, _threshold_for(loss)
-    for m in _default_metrics(loss) if metrics is None else metrics:
-        if callable(m):
-            out[getattr(m, "__name__", "metric")] = m
-        elif m == "accuracy" and threshold is not None:
-            out[m] = partial(accuracy, threshold=threshold)
-        elif m in METRICS:
-            out[m] = METRICS[m]
-        else:
-            raise ValueError(f"unknown metric {m!r}; known: {sorted(METRICS)} or a callable")
-    return out
 
 
 def resolve_loss(loss: str | Callable) -> Callable:
@@ -161,7 +92,7 @@ def evaluate(model: Any, loss: str | Callable, X: Any, y: Any,
     """``{"loss": ..., metric: ...}`` of the model on (X, y) in eval mode."""
     X, y = check_arrays(X, y, "evaluate")
     loss_fn = resolve_loss(loss)
-    return _scores(model, loss_fn, _resolve_metrics(metrics, loss_fn), X, y, batch_size)
+    return _scores(model, loss_fn, resolve_metrics(metrics, loss_fn), X, y, batch_size)
 
 
 def _scores(model: Any, loss_fn: Callable, metrics: dict[str, Callable], X: np.ndarray,
@@ -216,7 +147,7 @@ class Trainer:
                  checkpoint: str | None = None) -> None:
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
-        self.metrics = _resolve_metrics(metrics, self.loss_fn)
+        self.metrics = resolve_metrics(metrics, self.loss_fn)
         if seed is None:  # draw one and record it, so the run can be repeated from its History
             seed = int(np.random.SeedSequence().entropy % 2**32)
         self.loader = _as_loader(train, batch_size, seed, steps_per_epoch, True, "train")

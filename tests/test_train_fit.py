@@ -14,9 +14,10 @@ import nn
 from autograd import affine, relu
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from nn.checkpoint import find_generators, read_checkpoint
+from nn.metrics import accuracy
 from nn.optim import StepLR
 from nn.progress import Progress, _bar_class
-from nn.train import TrainingDiverged, accuracy, evaluate, fit, predict, predict_proba
+from nn.train import TrainingDiverged, evaluate, fit, predict, predict_proba
 
 X, Y = moons(96, seed=0)
 XV, YV = moons(48, seed=1)
