@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .data import as_data
 from .errors import ShapeError
 from .mode import MODE
 from .primitive import check_finite_backward, constant, unbroadcast
-from .value import Value, as_data
+from .value import Value
 
 
 def _count_uses(roots: Sequence[Value], leaves: bool = False) -> dict[Value, int]:

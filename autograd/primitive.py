@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from .data import as_data
 from .errors import AnomalyError, ShapeError
 from .mode import MODE
-from .value import Value, as_data
+from .value import Value
 
 
 def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
+from ..data import as_data
 from ..primitive import primitive, raw
-from ..value import as_data
 from .arithmetic import div, where
 
 

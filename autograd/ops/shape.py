@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import as_data
 from ..errors import ShapeError
 from ..primitive import data_shape, primitive, raw
-from ..value import Value, as_data
+from ..value import Value
 
 
 def operand(x, op: str):
