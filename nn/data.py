@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import integer_at_least
+
 __all__ = [
     "DataLoader", "KFold", "MinMaxScaler", "StandardScaler", "check_arrays", "train_test_split",
     "train_val_test_split",
@@ -37,13 +39,6 @@ def check_arrays(X: Any, y: Any = None, what: str = "data") -> tuple[np.ndarray,
     return X, y
 
 
-def _count(value: Any, name: str) -> int:
-    """``value`` as an int, checked to be a whole number >= 1 (not a bool or a float)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"DataLoader: {name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def _check_seed(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
@@ -64,9 +59,9 @@ class DataLoader:
         steps_per_epoch: int | None = None,
     ) -> None:
         self.X, self.y = check_arrays(X, y, "DataLoader")
-        batch_size = _count(batch_size, "batch_size")
+        batch_size = integer_at_least(batch_size, "DataLoader: batch_size")
         if steps_per_epoch is not None:
-            steps_per_epoch = _count(steps_per_epoch, "steps_per_epoch")
+            steps_per_epoch = integer_at_least(steps_per_epoch, "DataLoader: steps_per_epoch")
         if drop_last and batch_size > len(self.X):
             raise ValueError(
                 f"DataLoader: drop_last=True with batch_size={batch_size} > {len(self.X)} "

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import integer_at_least
+
 __all__ = ["DATASETS", "circles", "digits", "load_csv", "load_dataset", "loan_risk", "moons",
            "spirals", "stairs"]
 
@@ -28,12 +30,6 @@ def _rng(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
-
-
-def _check_n(n: Any, minimum: int = 1, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
-    return int(n)
 
 
 def _check_noise(noise: Any) -> float:
@@ -64,7 +60,7 @@ def loan_risk(n: int = 200, seed: Any = 0, multi_output: bool = False,
     value]: the seed's 3-in/3-out network. ``value`` has an age-income interaction that a linear
     model cannot fit exactly.
     """
-    n = _check_n(n)
+    n = integer_at_least(n, "n")
     noise = _check_noise(noise)
     rng = _rng(seed)
     age = _scale(rng.uniform(*AGE_RANGE, size=n), AGE_RANGE)
@@ -101,7 +97,7 @@ def stairs(n: int = 500, seed: Any = 0, shaded: bool = False,
     pixels are only lightly shaded, uniform on 90..150, and light ones uniform on 160..255: the
     same patterns at low contrast.
     """
-    n = _check_n(n)
+    n = integer_at_least(n, "n")
     if not 0.0 <= near_miss_fraction <= 1.0:
         raise ValueError(f"near_miss_fraction must be in [0, 1], got {near_miss_fraction!r}")
     rng = _rng(seed)
@@ -129,7 +125,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: Any = 0) -> tuple[np.ndarray, 
     Class 0: (cos t, sin t); class 1: (1 - cos t, 0.5 - sin t), t uniform on [0, pi]; then
     N(0, noise²) added to each coordinate. Classes get n // 2 and n - n // 2 points.
     """
-    n = _check_n(n, 2)
+    n = integer_at_least(n, "n", 2)
     noise = _check_noise(noise)
     rng = _rng(seed)
     y = np.repeat([0, 1], [n // 2, n - n // 2])
@@ -149,7 +145,7 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5,
     Class 0 lies on the unit circle, class 1 on the circle of radius ``factor`` (0 < factor < 1),
     at angles uniform on [0, 2 pi); then N(0, noise²) added to each coordinate.
     """
-    n = _check_n(n, 2)
+    n = integer_at_least(n, "n", 2)
     noise = _check_noise(noise)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
@@ -168,8 +164,8 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, turns: float = 1
     Arm k has points at radius r uniform on [0, 1] and angle ``2 pi (turns * r + k / classes)
     + N(0, noise²)``, i.e. (r cos angle, r sin angle). Points are split as evenly as possible.
     """
-    n = _check_n(n, 2)
-    classes = _check_n(classes, 2, "classes")
+    n = integer_at_least(n, "n", 2)
+    classes = integer_at_least(classes, "classes", 2)
     noise = _check_noise(noise)
     if not np.isfinite(float(turns)):
         raise ValueError(f"turns must be a finite number, got {turns!r}")

@@ -11,6 +11,7 @@ import numpy as np
 from autograd import Value, affine
 
 from .activations import get_activation, step
+from .checks import integer_at_least
 from .init import default_init_for, get_init, get_rng
 from .module import Module, Parameter
 
@@ -18,12 +19,6 @@ __all__ = ["MLP", "Dropout", "Linear", "Neuron", "NeuronWeights", "Perceptron", 
 
 Init = str | Callable | None
 RNG = np.random.Generator | int | None
-
-
-def _count(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _activation_name(activation: Any) -> Any:
@@ -54,7 +49,7 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str | Callable | None = "tanh", init: Init = None,
                  rng: RNG = None) -> None:
-        self.nin = _count(nin, "Neuron: nin")
+        self.nin = integer_at_least(nin, "Neuron: nin")
         self.activation = _activation_name(activation)
         weights = _initial(init, self.activation, (1, self.nin), rng)[0]
         self.w = [Parameter(float(v)) for v in weights]
@@ -92,7 +87,7 @@ class Perceptron(Module):
 
     def __init__(self, nin: int, activation: str | Callable = "step", init: Init = None,
                  rng: RNG = None) -> None:
-        self.nin = _count(nin, "Perceptron: nin")
+        self.nin = integer_at_least(nin, "Perceptron: nin")
         self.activation = _activation_name(activation)
         self.weight = Parameter(_initial(init, self.activation, (1, self.nin), rng)[0])
         self.bias = Parameter(0.0)
@@ -129,7 +124,7 @@ class Perceptron(Module):
         out = get_activation(self.activation)
         order_rng = get_rng(rng)
         self.errors_ = []
-        for _ in range(_count(epochs, "Perceptron.fit: epochs")):
+        for _ in range(integer_at_least(epochs, "Perceptron.fit: epochs")):
             order = order_rng.permutation(len(X)) if shuffle else range(len(X))
             for i in order:
                 error = y[i] - float(out(float(X[i] @ self.weight.data + self.bias.data)))
@@ -152,7 +147,8 @@ class Linear(Module):
 
     def __init__(self, nin: int, nout: int, bias: bool = True, init: Init = None,
                  rng: RNG = None, dtype: Any = np.float64) -> None:
-        self.nin, self.nout = _count(nin, "Linear: nin"), _count(nout, "Linear: nout")
+        self.nin = integer_at_least(nin, "Linear: nin")
+        self.nout = integer_at_least(nout, "Linear: nout")
         weight = _initial(init, None, (self.nout, self.nin), rng)
         self.weight = Parameter(weight.astype(dtype))
         self.bias = Parameter(np.zeros(self.nout, dtype=dtype)) if bias else None
@@ -193,7 +189,8 @@ class MLP(Module):
         nouts = [nouts] if isinstance(nouts, (int, np.integer)) else list(nouts)
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, e.g. [15, 10]")
-        self.sizes = [_count(nin, "MLP: nin")] + [_count(n, "MLP: layer size") for n in nouts]
+        self.sizes = [integer_at_least(nin, "MLP: nin"),
+                      *(integer_at_least(n, "MLP: layer size") for n in nouts)]
         self.activation = _activation_name(activation)
         self.output_activation = _activation_name(output_activation)
         rng = get_rng(rng)

@@ -7,14 +7,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .checks import integer_at_least
+
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "ReduceLROnPlateau", "StepLR"]
-
-
-def _whole(value: Any, name: str) -> int:
-    """``value`` checked to be a whole number >= 1 (2.5 is refused, not truncated)."""
-    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value}")
-    return int(value)
 
 
 def _positive(value: Any, name: str) -> float:
@@ -83,7 +78,7 @@ class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``."""
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _whole(step_size, "StepLR: step_size")
+        self.step_size = integer_at_least(step_size, "StepLR: step_size")
         self.gamma = _positive(gamma, "StepLR: gamma")
         super().__init__(optimizer)
 
@@ -106,7 +101,7 @@ class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
-        self.T_max = _whole(T_max, "CosineAnnealingLR: T_max")
+        self.T_max = integer_at_least(T_max, "CosineAnnealingLR: T_max")
         self.eta_min = float(eta_min)
         super().__init__(optimizer)
 

@@ -19,6 +19,7 @@ import numpy as np
 from autograd import AnomalyError, Value, detect_anomaly, gc_paused, no_grad
 
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
+from .checks import integer_at_least
 from .data import DataLoader, check_arrays
 from .history import History, LivePlot
 from .metrics import resolve_metrics
@@ -281,8 +282,7 @@ class Trainer:
 
     def run(self, epochs: int = 10, resume_from: str | None = None) -> History:
         """Train until `epochs` epochs are done (counting those in a resumed checkpoint)."""
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+        integer_at_least(epochs, "fit: epochs")
         if resume_from is not None:
             from .checkpoint import load_checkpoint
 

@@ -200,9 +200,9 @@ def test_sequential_chains_and_indexes():
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: Linear(0, 3), "Linear: nin must be a positive integer, got 0"),
+    (lambda: Linear(0, 3), "Linear: nin must be an integer >= 1, got 0"),
     (lambda: MLP(3, []), "at least one layer"),
-    (lambda: MLP(3, [4, 2.5]), "layer size must be a positive integer, got 2.5"),
+    (lambda: MLP(3, [4, 2.5]), "layer size must be an integer >= 1, got 2.5"),
     (lambda: MLP(3, [4], activation="gelu"), "unknown activation 'gelu'"),
 ])
 def test_bad_construction_arguments(build, message):

@@ -176,11 +176,11 @@ def test_plateau_state_survives_json_and_resumes_the_sequence():
 
 def test_bad_settings_are_errors():
     opt = make_opt()
-    with pytest.raises(ValueError, match="step_size must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="step_size must be an integer >= 1"):
         optim.StepLR(opt, step_size=0)
-    with pytest.raises(ValueError, match=r"StepLR: step_size must be a whole number >= 1, got 2.5"):
+    with pytest.raises(ValueError, match=r"StepLR: step_size must be an integer >= 1, got 2.5"):
         optim.StepLR(opt, step_size=2.5)  # was silently 2
-    with pytest.raises(ValueError, match=r"CosineAnnealingLR: T_max must be a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR: T_max must be an integer >= 1"):
         optim.CosineAnnealingLR(opt, T_max=9.5)
     for make in (lambda g: optim.StepLR(opt, 3, gamma=g), lambda g: optim.ExponentialLR(opt, g)):
         for gamma in (0.0, -0.5):  # a zero or negative rate after the first step
@@ -190,7 +190,7 @@ def test_bad_settings_are_errors():
         optim.ReduceLROnPlateau(opt, factor=2.0)
     with pytest.raises(ValueError, match="mode must be 'min' or 'max'"):
         optim.ReduceLROnPlateau(opt, mode="up")
-    with pytest.raises(ValueError, match="T_max must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="T_max must be an integer >= 1"):
         optim.CosineAnnealingLR(opt, T_max=0)
     for name in ("patience", "cooldown", "threshold", "eps", "min_lr"):
         with pytest.raises(ValueError, match=f"ReduceLROnPlateau: {name} must be >= 0, got -1"):

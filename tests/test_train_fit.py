@@ -338,7 +338,7 @@ def test_fit_rejects_bad_input_with_clear_errors():
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, cross_entropy, opt, (X, Y), metrics=("f1",), epochs=1, progress=False)
     for epochs in (0, -1, 2.5):  # no silent empty run, no third epoch for 2.5
-        with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        with pytest.raises(ValueError, match="fit: epochs must be an integer >= 1"):
             fit(model, cross_entropy, opt, (X, Y), epochs=epochs, progress=False)
 
 
