@@ -26,10 +26,12 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
     """``op(*args, **attrs)``: run forward on the operands' data and, when an operand
     requires grad and grad mode is on, record the result as a node of the graph. Plain
     numbers/arrays among Values become constants; with no Value at all this only computes."""
-    if len(args) == 2 and not attrs and not op.saves:
-        return apply_binary(op, args[0], args[1])
-    if len(args) == 1 and isinstance(args[0], Value):
+    if len(args) == 1:
+        if not isinstance(args[0], Value):
+            return op._compute(args, attrs)
         parents = args
+    elif len(args) == 2 and not attrs and not op.saves:
+        return apply_binary(op, args[0], args[1])
     else:
         for arg in args:
             if isinstance(arg, Value):
@@ -52,13 +54,16 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
 
 
 def apply_binary(op: Primitive, a: Any, b: Any) -> Any:
-    """`apply` for two operands and no settings: what Value's arithmetic operators call.
-    Scalar graphs are mostly these, so it skips the packing of ``*args, **attrs``."""
+    """`apply` for two operands, no settings and an op that does not save: what Value's
+    arithmetic operators call. Scalar graphs are mostly these, so it skips the packing of
+    ``*args, **attrs``."""
     if isinstance(a, Value):
         if not isinstance(b, Value):
             b = constant(b)
     elif isinstance(b, Value):
         a = constant(a)
+    elif type(a) in _RAW and type(b) in _RAW:  # a VJP on raw data: the forward alone
+        return op.forward(a, b)
     else:
         return op._compute((a, b), {})
     try:
@@ -95,6 +100,10 @@ def _record(op: Primitive, out: Any, parents: tuple[Value, ...], attrs: dict | N
     return node
 
 
+# Raw data an op computes on as is: the engine's data and the NumPy scalars ops return.
+_RAW = frozenset({float, np.ndarray, np.float64, np.float32, np.float16})
+
+
 class Primitive:
     """An op: ``forward(*data, **attrs)`` and ``vjp(g, out, *inputs, **attrs)``.
 
@@ -127,10 +136,13 @@ class Primitive:
 
     def _compute(self, args: tuple, attrs: dict) -> Any:
         """Forward alone, for calls without any Value (VJPs on raw data, or a user's
-        ``ag.exp([1, 2])``: operands that are not floats or arrays go through `as_data`)."""
-        args = [a if type(a) is float or type(a) is np.ndarray else as_data(a, f"{self.name}: "
-                "operand") for a in args]
-        out = self.forward(*args, **attrs)
+        ``ag.exp([1, 2])``: operands other than floats and arrays go through `as_data`)."""
+        for a in args:  # VJPs call this on every backward: convert only when needed
+            if type(a) not in _RAW:
+                args = [b if type(b) in _RAW else as_data(b, f"{self.name}: operand")
+                        for b in args]
+                break
+        out = self.forward(*args, **attrs) if attrs else self.forward(*args)
         return out[0] if self.saves else out
 
     def __repr__(self) -> str:
