@@ -191,9 +191,7 @@ class KFold:
     """k train/validation index splits; each sample is in exactly one validation fold."""
 
     def __init__(self, k: int = 5, shuffle: bool = True, seed: int | None = None) -> None:
-        if not isinstance(k, (int, np.integer)) or k < 2:
-            raise ValueError(f"KFold: k must be an integer >= 2, got {k!r}")
-        self.k, self.shuffle, self.seed = int(k), shuffle, seed
+        self.k, self.shuffle, self.seed = integer_at_least(k, "KFold: k", 2), shuffle, seed
 
     def split(self, X: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_indices, val_indices)`` k times."""

@@ -19,15 +19,9 @@ import numpy as np
 
 from autograd import Value, enable_grad
 
+from .checks import number_in
+
 __all__ = ["Optimizer", "Params"]
-
-
-def _number(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be finite, got {value}")
-    return float(value)
 
 
 Params = Iterable[Value] | Iterable[dict[str, Any]]
@@ -73,18 +67,13 @@ class Optimizer:
 
     def check(self, group: dict[str, Any]) -> None:
         """Raise ValueError for invalid hyperparameters (every optimizer: lr > 0)."""
-        if _number(type(self).__name__, "lr", group["lr"]) <= 0:
-            raise ValueError(f"{type(self).__name__}: lr must be > 0, got {group['lr']}")
+        number_in(group["lr"], f"{type(self).__name__}: lr", 0, low_open=True)
 
     def require(self, name: str, value: Any, low: float, high: float = math.inf,
                 high_open: bool = False) -> None:
         """Check the hyperparameter ``name``: ``low <= value <= high`` (``< high`` when
         ``high_open``)."""
-        value = _number(type(self).__name__, name, value)
-        if value < low or value > high or (high_open and value == high):
-            bound = f"in [{low:g}, {high:g}{')' if high_open else ']'}" if high < math.inf \
-                else f">= {low:g}"
-            raise ValueError(f"{type(self).__name__}: {name} must be {bound}, got {value}")
+        number_in(value, f"{type(self).__name__}: {name}", low, high, high_open=high_open)
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (sets it to None, PyTorch's default)."""

@@ -7,15 +7,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .checks import integer_at_least
+from .checks import integer_at_least, number_in
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "ReduceLROnPlateau", "StepLR"]
-
-
-def _positive(value: Any, name: str) -> float:
-    if not float(value) > 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return float(value)
 
 
 class _Scheduler:
@@ -79,7 +73,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = integer_at_least(step_size, "StepLR: step_size")
-        self.gamma = _positive(gamma, "StepLR: gamma")
+        self.gamma = number_in(gamma, "StepLR: gamma", 0, low_open=True)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -90,7 +84,7 @@ class ExponentialLR(LRScheduler):
     """``lr = initial_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer: Any, gamma: float) -> None:
-        self.gamma = _positive(gamma, "ExponentialLR: gamma")
+        self.gamma = number_in(gamma, "ExponentialLR: gamma", 0, low_open=True)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -102,7 +96,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         self.T_max = integer_at_least(T_max, "CosineAnnealingLR: T_max")
-        self.eta_min = float(eta_min)
+        self.eta_min = number_in(eta_min, "CosineAnnealingLR: eta_min", 0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -123,23 +117,22 @@ class ReduceLROnPlateau(_Scheduler):
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
             raise ValueError("ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode "
                              f"'rel' or 'abs', got {mode!r} and {threshold_mode!r}")
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        factor = number_in(factor, "ReduceLROnPlateau: factor", 0, 1, True, True)
         groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
         if len(min_lrs) != groups:
             raise ValueError(f"ReduceLROnPlateau: {len(min_lrs)} min_lr values for {groups} "
                              "parameter groups")
-        checks = [("patience", patience), ("threshold", threshold), ("cooldown", cooldown),
-                  ("eps", eps), *(("min_lr", m) for m in min_lrs)]
-        for name, value in checks:
-            if value < 0:
-                raise ValueError(f"ReduceLROnPlateau: {name} must be >= 0, got {value}")
+        patience = integer_at_least(patience, "ReduceLROnPlateau: patience", 0)
+        cooldown = integer_at_least(cooldown, "ReduceLROnPlateau: cooldown", 0)
+        threshold, eps = (number_in(v, f"ReduceLROnPlateau: {name}", 0)
+                          for name, v in (("threshold", threshold), ("eps", eps)))
+        min_lrs = [number_in(m, "ReduceLROnPlateau: min_lr", 0) for m in min_lrs]
         self.optimizer = optimizer
-        self.mode, self.factor, self.patience = mode, float(factor), int(patience)
-        self.threshold, self.threshold_mode = float(threshold), threshold_mode
-        self.cooldown, self.eps = int(cooldown), float(eps)
-        self.min_lrs = [float(m) for m in min_lrs]
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.min_lrs = min_lrs
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
 

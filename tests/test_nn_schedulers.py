@@ -192,9 +192,17 @@ def test_bad_settings_are_errors():
         optim.ReduceLROnPlateau(opt, mode="up")
     with pytest.raises(ValueError, match="T_max must be an integer >= 1"):
         optim.CosineAnnealingLR(opt, T_max=0)
-    for name in ("patience", "cooldown", "threshold", "eps", "min_lr"):
+    for name in ("patience", "cooldown"):  # counts of epochs
+        with pytest.raises(ValueError, match=f"ReduceLROnPlateau: {name} must be an integer >= "
+                                             "0, got -1"):
+            optim.ReduceLROnPlateau(opt, **{name: -1})
+        with pytest.raises(ValueError, match=f"{name} must be an integer >= 0, got 2.5"):
+            optim.ReduceLROnPlateau(opt, **{name: 2.5})  # was silently 2
+    for name in ("threshold", "eps", "min_lr"):
         with pytest.raises(ValueError, match=f"ReduceLROnPlateau: {name} must be >= 0, got -1"):
             optim.ReduceLROnPlateau(opt, **{name: -1})
+    with pytest.raises(TypeError, match=r"ExponentialLR: gamma must be a number, got '0.5'"):
+        optim.ExponentialLR(opt, "0.5")  # float("0.5") let it through
     with pytest.raises(ValueError, match="3 min_lr values for 2 parameter groups"):
         optim.ReduceLROnPlateau(opt, min_lr=[0, 0, 0])
 
