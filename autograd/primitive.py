@@ -38,7 +38,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Any:
                 break
         else:
             return op._compute(args, attrs)
-        parents = tuple([a if isinstance(a, Value) else constant(a) for a in args])
+        parents = tuple([a if isinstance(a, Value) else constant(a, op) for a in args])
     try:  # unpacking an empty dict costs scalar graphs a third of an op
         if attrs:
             out = op.forward(*[p.data for p in parents], **attrs)
@@ -59,9 +59,9 @@ def apply_binary(op: Primitive, a: Any, b: Any) -> Any:
     ``*args, **attrs``."""
     if isinstance(a, Value):
         if not isinstance(b, Value):
-            b = constant(b)
+            b = constant(b, op)
     elif isinstance(b, Value):
-        a = constant(a)
+        a = constant(a, op)
     elif type(a) in _RAW and type(b) in _RAW:  # a VJP on raw data: the forward alone
         return op.forward(a, b)
     else:
@@ -139,8 +139,7 @@ class Primitive:
         ``ag.exp([1, 2])``: operands other than floats and arrays go through `as_data`)."""
         for a in args:  # VJPs call this on every backward: convert only when needed
             if type(a) not in _RAW:
-                args = [b if type(b) in _RAW else as_data(b, f"{self.name}: operand")
-                        for b in args]
+                args = [b if type(b) in _RAW else operand(b, self.name) for b in args]
                 break
         out = self.forward(*args, **attrs) if attrs else self.forward(*args)
         return out[0] if self.saves else out
@@ -171,11 +170,22 @@ class Constant(Value):
     _attrs = None
 
 
-def constant(data: Any) -> Value:
-    """A leaf Value that requires no gradient (operands that are plain numbers/arrays)."""
+def constant(data: Any, op: Primitive | None = None) -> Value:
+    """A leaf Value that requires no gradient: an operand of ``op`` given as a plain number
+    or array (its errors name ``op``)."""
     node = object.__new__(Constant)
-    node.data = data if type(data) is float else as_data(data)
+    node.data = data if type(data) is float else \
+        as_data(data, "data" if op is None else f"{op.name}: operand")
     return node
+
+
+def operand(x: Any, op: str) -> Any:
+    """A Value or raw data as it is; anything else (lists, ints) as the engine's data, or a
+    TypeError/ValueError naming ``op`` for non-numeric input. For public op wrappers that
+    read shapes before the op runs."""
+    if type(x) is float or type(x) is np.ndarray or isinstance(x, Value):
+        return x
+    return as_data(x, f"{op}: operand")
 
 
 def _shape_error(op: Primitive, parents: tuple[Value, ...], exc: ValueError) -> ShapeError:

@@ -245,6 +245,8 @@ def test_out_of_range_axes_are_refused_not_wrapped_around(fn, words):
     (lambda: ag.clip(M, np.zeros(3)), r"clip: min must be a single number, got .*\(3,\)"),
     (lambda: ag.leaky_relu(M, [0.1, 0.2]), r"leaky_relu: negative_slope must be a single"),
     (lambda: M @ "abc", r"@: operand must be a number .* got str"),
+    (lambda: Value(2.0) * "abc", r"\*: operand must be a number .* got str"),
+    (lambda: ag.maximum(Value(1.0), "x"), r"maximum: operand must be a number .* got str"),
     (lambda: ag.affine(M, None), r"affine: operand must be a number .* got NoneType"),
 ])
 def test_non_integer_axes_sizes_and_bad_parameters_name_the_op(fn, words):

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..primitive import data_shape, primitive, raw
+from ..primitive import data_shape, operand, primitive, raw
 from ..value import Value
 from .reductions import softmax
-from .shape import operand, reshape
+from .shape import reshape
 
 
 @primitive("affine")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
-from ..primitive import data_shape, primitive
-from .shape import expand_dims, operand, squeeze, swapaxes
+from ..primitive import data_shape, operand, primitive
+from .shape import expand_dims, squeeze, swapaxes
 
 
 @primitive("@")

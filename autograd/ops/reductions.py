@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..primitive import data_shape, primitive, raw
+from ..primitive import data_shape, operand, primitive, raw
 from ..value import Value
 from .elementwise import exp
-from .shape import axis_index, broadcast_to, operand, reshape
+from .shape import axis_index, broadcast_to, reshape
 
 
 def _normalize_axis(axis, ndim: int, op: str):

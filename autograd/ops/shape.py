@@ -7,19 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import as_data
 from ..errors import ShapeError
-from ..primitive import data_shape, primitive, raw
-from ..value import Value
-
-
-def operand(x, op: str):
-    """A Value as it is; anything else as the engine's data (lists and ints become arrays
-    and floats), or a TypeError/ValueError naming ``op`` for non-numeric input."""
-    kind = type(x)
-    if kind is float or kind is np.ndarray or isinstance(x, Value):
-        return x
-    return as_data(x, f"{op}: operand")
+from ..primitive import data_shape, operand, primitive, raw
 
 
 def _int(n, op: str, what: str) -> int:
