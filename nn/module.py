@@ -158,22 +158,17 @@ class Module:
                 problems.append(f"missing: {', '.join(missing)}")
             if unexpected:
                 problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
-        given, ragged = {}, []
+        given = {}
         for n in params:
             if n in state:
-                try:
-                    given[n] = np.asarray(getattr(state[n], "data", state[n]))
-                except ValueError:  # ragged nested lists
-                    ragged.append(f"{n} (ragged)")
-        if ragged:
-            problems.append(f"not rectangular: {', '.join(ragged)}")
+                try:  # the engine's data checks: real numbers, rectangular
+                    given[n] = np.asarray(Value(state[n], requires_grad=False).data)
+                except (TypeError, ValueError) as exc:
+                    problems.append(f"{n}: {exc}")
         shapes = [f"{n} (model {np.shape(params[n].data)}, given {new.shape})"
                   for n, new in given.items() if new.shape != np.shape(params[n].data)]
         if shapes:
             problems.append(f"shape mismatch: {', '.join(shapes)}")
-        unreal = [f"{n} ({new.dtype})" for n, new in given.items() if new.dtype.kind not in "biuf"]
-        if unreal:
-            problems.append(f"not real numbers: {', '.join(unreal)}")
         if problems:  # checked before anything is copied: a model is never half-loaded
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
         for name, new in given.items():
