@@ -248,7 +248,10 @@ class Trainer:
             finite = all(_finite(p.data) for p in params)
         if not finite:
             for p, old in zip(params, snapshot):
-                p.data = old if type(old) is float else old.copy()
+                if type(old) is float:
+                    p.data = old
+                else:
+                    np.copyto(p.data, old)  # in place: the parameter keeps its array
             state = getattr(self.optimizer, "state", None)
             if isinstance(state, dict):  # momentum/moments took in the overflowing step:
                 state.clear()            # kept, they would make the next step diverge too
