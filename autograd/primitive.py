@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .data import as_data
-from .errors import AnomalyError, ShapeError
+from .errors import AnomalyError, DataError, ShapeError
 from .mode import MODE
 from .value import Value
 
@@ -190,7 +190,7 @@ def operand(x: Any, op: str) -> Any:
 
 def _shape_error(op: Primitive, parents: tuple[Value, ...], exc: ValueError) -> ShapeError:
     """A forward's ValueError in the user's terms: the op and the operands' shapes."""
-    if isinstance(exc, ShapeError):
+    if isinstance(exc, (ShapeError, DataError)):
         return exc
     shapes = " and ".join(str(p.shape) for p in parents)
     if "broadcast" in str(exc):

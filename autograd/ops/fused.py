@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DataError, ShapeError
 from ..primitive import data_shape, operand, primitive, raw
 from ..value import Value
 from .reductions import softmax
@@ -83,7 +83,12 @@ def _softmax_cross_entropy(logits, target, reduction):
     sums = np.add.reduce(probs, axis=-1)
     log_norm = np.log(sums)
     if target.dtype.kind in "iu":
-        picks = _flat_index(target, logits.shape[-1])
+        classes = logits.shape[-1]
+        if target.size and _out_of_range(target, classes):  # here, not in the wrapper: a
+            bad = np.unique(target[(target < 0) | (target >= classes)])  # replay runs it too
+            raise DataError(f"softmax_cross_entropy: labels must be in 0..{classes - 1} for "
+                            f"{classes} classes, got {bad[:5].tolist()}")
+        picks = _flat_index(target, classes)
         loss = log_norm - shifted.reshape(-1)[picks].reshape(target.shape)
     else:
         picks = None
@@ -144,10 +149,6 @@ def softmax_cross_entropy(logits, target, reduction: str = "none"):
                 f"softmax_cross_entropy: labels of shape {target.shape} do not fit logits of "
                 f"shape {sl} (expected labels of shape {sl[:-1]})"
             )
-        if target.size and _out_of_range(target, sl[-1]):
-            bad = np.unique(target[(target < 0) | (target >= sl[-1])])
-            raise ValueError(f"softmax_cross_entropy: labels must be in 0..{sl[-1] - 1} for "
-                             f"{sl[-1]} classes, got {bad[:5].tolist()}")
         return _softmax_cross_entropy(logits, target=target, reduction=reduction)
     if target.shape != sl:
         raise ShapeError(
