@@ -143,7 +143,8 @@ def _propagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
             if not parent.requires_grad:
                 continue
             if pg is not None and type(pg) is not float:
-                shape = parent.shape
+                data = parent.data  # (not .shape: a property call per operand)
+                shape = () if type(data) is float else data.shape
                 if pg.shape != shape:
                     pg = unbroadcast(pg, shape)
             if parent._op is None:  # a leaf
@@ -177,16 +178,23 @@ def _accumulate(leaf: Value, g: Any, shared: bool) -> None:
     """Add ``g`` into ``leaf.grad`` in the leaf's dtype. The first gradient is kept as is
     when it is a fresh array of the engine's that nothing else holds (not ``shared``, the
     incoming gradient passed straight through); later ones are added in place."""
+    data = leaf.data
+    if type(g) is np.ndarray and type(data) is np.ndarray:  # the common case first
+        if leaf.grad is not None:
+            leaf.grad += g
+        elif not shared and g.base is None and g.dtype == data.dtype and g.flags.writeable:
+            leaf.grad = g
+        else:
+            leaf.grad = np.array(g, dtype=data.dtype)
+        return
     if isinstance(g, Value):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
-    data = leaf.data
     if type(data) is float:
         g = float(g)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
-    elif leaf.grad is None:
-        owned = not shared and type(g) is np.ndarray and g.base is None and g.flags.writeable
-        leaf.grad = g if owned and g.dtype == data.dtype else np.array(g, dtype=data.dtype)
+    elif leaf.grad is None:  # a NumPy scalar for a 0-d array
+        leaf.grad = np.array(g, dtype=data.dtype)
     else:
         leaf.grad += g
 
