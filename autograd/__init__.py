@@ -15,7 +15,7 @@ from .value import Value  # first: the op modules need the class defined
 # isort: split
 from .backward import backward_order, gradients
 from .draw import draw  # imports graphviz only when a diagram is made
-from .errors import AnomalyError, GradcheckError, ShapeError
+from .errors import AnomalyError, DataError, GradcheckError, ShapeError, TraceError
 from .functional import grad, hvp, value_and_grad
 from .gradcheck import check_leaves, gradcheck
 from .mode import detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
@@ -55,13 +55,15 @@ from .ops import (
     where,
 )
 from .primitive import Primitive, primitive, unbroadcast
+from .trace import Traced, trace
 
 __all__ = [
-    "AnomalyError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs", "affine",
-    "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos", "detect_anomaly",
-    "draw", "enable_grad", "exp", "expand_dims", "gc_paused", "grad", "gradcheck", "gradients",
-    "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "no_grad", "primitive", "relu", "reshape", "sigmoid",
-    "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt", "squeeze", "stack", "sum",
-    "swapaxes", "tanh", "transpose", "unbroadcast", "value_and_grad", "where",
+    "AnomalyError", "DataError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs",
+    "affine", "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos",
+    "detect_anomaly", "draw", "enable_grad", "exp", "expand_dims", "gc_paused", "grad",
+    "gradcheck", "gradients", "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax",
+    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "primitive",
+    "relu", "reshape", "sigmoid", "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt",
+    "squeeze", "stack", "sum", "swapaxes", "tanh", "TraceError", "Traced", "trace", "transpose",
+    "unbroadcast", "value_and_grad", "where",
 ]

@@ -16,3 +16,7 @@ class AnomalyError(FloatingPointError):
 
 class GradcheckError(AssertionError):
     """The engine's gradient disagrees with central finite differences."""
+
+
+class TraceError(RuntimeError):
+    """A traced function built another graph after replay had begun (see `autograd.trace`)."""

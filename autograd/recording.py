@@ -1,0 +1,303 @@
+"""A recording: the graph one call of a traced function built, as steps over numbered
+slots, compiled into straight-line Python (`Recording.source`) that `autograd.trace` replays.
+
+Two recordings are compared (`Recording.difference`) to decide whether replaying is safe:
+the same ops wired the same way, the same parameters, and equal constants and settings.
+"""
+
+from __future__ import annotations
+
+import linecache
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .primitive import Constant, unbroadcast
+from .value import Value
+
+__all__ = ["Recording"]
+
+
+class _Input:
+    """Marks where an input array sits among an op's settings (``target=labels``)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Input and other.index == self.index
+
+    __hash__ = None
+
+
+class Recording:
+    """One recording, ready to replay: the graph as steps over numbered slots (the inputs,
+    then the leaves, then one per op node in forward order), and that graph compiled into
+    two straight-line Python functions, ``forward`` and ``backward`` (see ``source``)."""
+
+    def __init__(self, out: Value, values: list, inputs: list) -> None:
+        self.inputs = inputs
+        self.leaves: list[Value] = []
+        slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
+        raw_inputs = {id(v): k for k, v in enumerate(values) if isinstance(v, np.ndarray)}
+        nodes = _forward_order(out)
+        for node in nodes:
+            for parent in node._parents:
+                if parent._op is None and parent not in slot_of:
+                    slot_of[parent] = len(inputs) + len(self.leaves)
+                    self.leaves.append(parent)
+        self.first = len(inputs) + len(self.leaves)
+        slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
+        self.ops = [node._op for node in nodes]
+        self.arg_slots = [tuple(slot_of[p] for p in node._parents) for node in nodes]
+        self.attrs = [{name: _mark(value, raw_inputs) for name, value in (node._attrs or {}).items()
+                       if name not in ("saved", "needs")} for node in nodes]
+        self.params = tuple(leaf for leaf in self.leaves if leaf.requires_grad)
+        # copies to compare recordings by (an array refilled in place would equal itself)
+        self.seen = [None if leaf.requires_grad else _snapshot(leaf.data) for leaf in self.leaves]
+        self.seen_attrs = [_snapshot(attrs) for attrs in self.attrs]
+        self.param_slots = [len(inputs) + m for m, leaf in enumerate(self.leaves)
+                            if leaf.requires_grad]
+        self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.leaves
+                        if not isinstance(leaf, Constant)]  # (constants are the recording's)
+        self.source, self.forward, self.backward = _compile(self)
+
+    @classmethod
+    def of(cls, out: Value, values: list, inputs: list) -> Recording | None:
+        """The recording of the graph below ``out`` (None when ``out`` is not an op's
+        result). ``values`` are what the function received: input Values, arrays, settings."""
+        return None if out._op is None else cls(out, values, inputs)
+
+    def current(self) -> bool:
+        """Do the parameters and other watched leaves still have the recorded shapes,
+        dtypes and requires_grad?"""
+        for leaf, seen, signature in self.watched:
+            data = leaf.data
+            if data is not seen[0] or leaf.requires_grad is not signature[0]:
+                if _signature(leaf) != signature:
+                    return False
+                seen[0] = data  # updated in place by optimizers: usually the same array
+        return True
+
+    def keep_inputs(self) -> Recording:
+        """Self, holding copies of its inputs (the caller may refill its arrays)."""
+        self.inputs = [np.array(x) if isinstance(x, np.ndarray) else x for x in self.inputs]
+        return self
+
+    def inputs_differ(self, other: Recording) -> bool:
+        """Does every input differ from ``other``'s? (Otherwise a constant computed from
+        an unchanged input would pass for a true constant.)"""
+        return not any(a is not None and _same(a, b) for a, b in zip(self.inputs, other.inputs))
+
+    def difference(self, other: Recording) -> str | None:
+        """How ``other`` differs from this recording, in the user's terms (None: same)."""
+        if self.ops != other.ops or self.arg_slots != other.arg_slots:
+            return ("the function builds a different graph on different inputs "
+                    "(control flow that depends on the data?)")
+        for m, (a, b) in enumerate(zip(self.leaves, other.leaves)):
+            if a.requires_grad or b.requires_grad:
+                changed = a is not b
+            else:
+                changed = not _same(self.seen[m], other.seen[m])
+            if changed:
+                slot = len(self.inputs) + m
+                user = next(op.name for op, slots in zip(self.ops, self.arg_slots) if slot in slots)
+                return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
+                        "calls: it is computed from the data outside the engine's ops, or "
+                        "drawn at random (Dropout in training mode?)")
+        for op, a, b in zip(self.ops, self.seen_attrs, other.seen_attrs):
+            if not _same(a, b):
+                return (f"a setting of '{op.name}' changed between calls: it is computed "
+                        "from the data outside the engine's ops, or drawn at random")
+        return None
+
+
+# Names in generated code for the ops named by their operator.
+_SYMBOLS = {"*": "mul", "**": "power", "+": "add", "-": "sub", "/": "div", "@": "matmul"}
+
+
+def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
+    """Python source of the recording's forward and backward, and the two functions.
+
+    ``forward(inputs..., leaves...)`` returns the output and the state backward needs
+    (every node's value and saved data); ``backward(g, inputs..., leaves..., state...)``
+    runs the VJP rules of the nodes that need a gradient, latest first, and returns the
+    parameters' gradients. Names: ``i`` inputs, ``l`` leaves, ``v`` node values, ``k`` saved
+    data, ``g_`` gradients; ops are called by their names (``affine``, ``affine_vjp``).
+    """
+    names = ([f"i{k}" for k in range(len(rec.inputs))] + [f"l{m}" for m in range(len(rec.leaves))]
+             + [f"v{j}" for j in range(len(rec.ops))])
+    namespace = {"_fit": _fit, "_add": _add, "_own": _own}
+    state = []
+    forward = [f"def forward({', '.join(names[:rec.first])}):"]
+    calls = []  # each op's name in the code: its own name where that is free
+    for j, op in enumerate(rec.ops):
+        name = re.sub(r"\W", "_", _SYMBOLS.get(op.name, op.name))
+        if namespace.get(name, op.forward) is not op.forward or not name.isidentifier():
+            name = f"op{j}_{name}"
+        namespace[name], namespace[f"{name}_vjp"] = op.forward, op.vjp
+        calls.append(name)
+    for j, (op, slots, attrs) in enumerate(zip(rec.ops, rec.arg_slots, rec.attrs)):
+        settings = [f"{name}={_expr(value, namespace, f'a{j}_{name}')}"
+                    for name, value in attrs.items()]
+        attrs["code"] = settings  # kept for backward's calls
+        outputs = f"v{j}, k{j}" if op.saves else f"v{j}"
+        args = ", ".join([names[s] for s in slots] + settings)
+        forward.append(f"    {outputs} = {calls[j]}({args})")
+        state += [f"v{j}", f"k{j}"] if op.saves else [f"v{j}"]
+    comma = "," * (len(state) == 1)
+    forward.append(f"    return v{len(rec.ops) - 1}, ({', '.join(state)}{comma})")
+
+    grad_slots = set(rec.param_slots)
+    needed = []
+    for j, slots in enumerate(rec.arg_slots):
+        needs = tuple(s in grad_slots for s in slots)
+        if any(needs):
+            grad_slots.add(rec.first + j)
+            needed.append((j, needs))
+    backward = [f"def backward(g, {', '.join(names[:rec.first] + state)}):",
+                f"    g_v{len(rec.ops) - 1} = g"]
+    assigned = set()
+    for j, needs in reversed(needed):
+        op, slots, settings = rec.ops[j], rec.arg_slots[j], rec.attrs[j].pop("code")
+        extra = ([f"needs={needs!r}"] if op.wants_needs else []) + \
+                ([f"saved=k{j}"] if op.saves else [])
+        args = ", ".join([names[s] for s in slots] + settings + extra)
+        temps = ", ".join(f"t{p}" if need else "_" for p, need in enumerate(needs))
+        backward.append(f"    {temps}{',' * (len(slots) == 1)} = {calls[j]}_vjp(g_v{j}, v{j}, "
+                        f"{args}) if g_v{j} is not None else {(None,) * len(slots)!r}")
+        for p, (slot, need) in enumerate(zip(slots, needs)):
+            if need:
+                grad, like = f"g_{names[slot]}", names[slot]
+                backward.append(f"    {grad} = _add({grad}, t{p}, {like})" if slot in assigned
+                                else f"    {grad} = _fit(t{p}, {like})")
+                assigned.add(slot)
+    for attrs in rec.attrs:
+        attrs.pop("code", None)
+    grads = [f"g_{names[slot]}" for slot in rec.param_slots]
+    backward.append(f"    return _own({', '.join(grads)})")
+    source = "\n".join(forward) + "\n\n\n" + "\n".join(backward) + "\n"
+    filename = f"<trace {abs(hash(source)):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (our own generated code)
+    return source, namespace["forward"], namespace["backward"]
+
+
+def _fit(g: Any, like: Any) -> Any:
+    """``g`` summed to the shape of ``like`` where broadcasting stretched it."""
+    if g is None or type(g) is float or type(like) is float or g.shape == like.shape:
+        return g
+    return unbroadcast(g, like.shape)
+
+
+def _add(total: Any, g: Any, like: Any) -> Any:
+    """Sum of gradient contributions (out of place: VJPs may pass an array through)."""
+    g = _fit(g, like)
+    return g if total is None else total if g is None else total + g
+
+
+def _own(*grads: Any) -> tuple:
+    """The parameters' gradients, each its own array (add's VJP passes one array to both)."""
+    if len({id(g) for g in grads}) == len(grads):
+        return grads
+    seen, owned = set(), []
+    for g in grads:
+        owned.append(g.copy() if type(g) is np.ndarray and id(g) in seen else g)
+        seen.add(id(g))
+    return tuple(owned)
+
+
+def _forward_order(out: Value) -> list[Value]:
+    """Op nodes below ``out`` with every node after its operands (iterative post-order)."""
+    order, seen, stack = [], set(), [(out, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif node._op is not None and node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node._parents))
+    return order
+
+
+def _mark(value: Any, raw_inputs: dict[int, int]) -> Any:
+    """``value`` with input arrays (by identity) replaced by `_Input` markers; ``value``
+    itself when it holds none."""
+    if type(value) is np.ndarray and id(value) in raw_inputs:
+        return _Input(raw_inputs[id(value)])
+    if isinstance(value, (tuple, list)):
+        marked = [_mark(v, raw_inputs) for v in value]
+        if any(m is not v for m, v in zip(marked, value)):
+            return type(value)(marked)
+    return value
+
+
+def _expr(value: Any, namespace: dict, name: str) -> str:
+    """Source for a setting in generated code: an input's name (``i1``), a literal, or
+    ``name`` bound to the value in ``namespace``."""
+    if type(value) is _Input:
+        return f"i{value.index}"
+    if _holds_input(value):
+        items = [_expr(v, namespace, f"{name}_{n}") for n, v in enumerate(value)]
+        return f"({', '.join(items)},)" if type(value) is tuple else f"[{', '.join(items)}]"
+    if _literal(value):
+        return repr(value)
+    namespace[name] = value
+    return name
+
+
+def _holds_input(value: Any) -> bool:
+    if type(value) is _Input:
+        return True
+    return type(value) in (tuple, list) and any(_holds_input(v) for v in value)
+
+
+def _literal(value: Any) -> bool:
+    """Is ``repr(value)`` Python source for an equal value?"""
+    if value is None or type(value) in (bool, int, str):
+        return True
+    if type(value) is float:
+        return value == value and abs(value) != float("inf")
+    return type(value) is tuple and all(_literal(v) for v in value)
+
+
+def _signature(leaf: Value) -> tuple:
+    data = leaf.data
+    if type(data) is float:
+        return (leaf.requires_grad, float)
+    return (leaf.requires_grad, type(data), data.shape, data.dtype)
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of the arrays in ``value`` (also inside tuples, lists and dicts)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal data or settings: same types, shapes, dtypes and values (nan equal to nan)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and a != a:
+        return b != b
+    try:
+        return bool(a == b)
+    except Exception:  # objects without a truth value for ==: only identity counts
+        return a is b

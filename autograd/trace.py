@@ -1,0 +1,237 @@
+"""`trace`: run a function's Python once, then replay the ops it recorded on new inputs.
+
+At small batch a training step is mostly Python: building nodes, ordering the graph, the
+layers' and losses' checks. ``step = trace(fn)`` records the graph ``fn`` builds; once two
+calls on different inputs have built the same graph, later calls run only the recorded
+ops' forward functions, and ``backward()`` only their VJP rules, on the new inputs. The
+result is one node whose parents are the parameters, so ``backward()``, ``gradients()``
+and optimizers work on it as on any Value.
+
+Replayed is what the engine saw: ops, their settings, parameters (read afresh on every call,
+so updates are seen) and constants. ``fn``'s Python does not run on a replay: its prints,
+its checks and any value it computes from the data outside the engine (an ``.item()``, an
+``if`` on data, a NumPy mask, a Dropout mask) stay as recorded. The guards:
+
+- replay starts only after two recordings, every input different between them, built the
+  same graph with equal constants; otherwise ``fn`` runs eagerly from then on (with a
+  warning naming the op whose operand or setting changed);
+- inputs of another shape, dtype or kind, and parameters whose shape, dtype or
+  ``requires_grad`` changed, are recorded anew;
+- calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError;
+- under ``detect_anomaly()`` every call runs eagerly.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import TraceError
+from .mode import MODE, enable_grad
+from .primitive import Primitive, _record, constant
+from .recording import Recording
+from .value import Value
+
+__all__ = ["Traced", "trace"]
+
+_FIRST_CHECK, _CHECK_FACTOR = 8, 8
+
+
+def trace(fn: Callable[..., Value]) -> Traced:
+    """``fn`` recorded once and replayed on later calls (see the module's docstring).
+
+    ``fn`` returns one Value. Float arrays and Python floats among its arguments are inputs
+    and reach ``fn`` as Values; integer and bool arrays (class labels, masks) are inputs
+    passed as arrays; anything else (ints, strings, None) is a setting: each setting
+    value gets a recording of its own.
+    """
+    return Traced(fn)
+
+
+class Traced:
+    """A traced function: call it like ``fn``. ``mode(*args)`` tells what the next call with
+    such arguments does, ``code(*args)`` shows the Python a replay runs."""
+
+    def __init__(self, fn: Callable[..., Value]) -> None:
+        if not callable(fn):
+            raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self._name = getattr(fn, "__name__", type(fn).__name__)
+        self._op = Primitive(f"trace({self._name})", _no_forward)
+        self._op.defvjp(_replay_vjp)
+        self._entries: dict[tuple, _Entry] = {}
+
+    def __call__(self, *args: Any) -> Value:
+        key, inputs = _inputs(args, self._name)
+        if MODE.anomaly:
+            return self.fn(*_arguments(args, inputs, requires_grad=False))
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry()
+        if entry.eager is not None:
+            return self.fn(*_arguments(args, inputs, requires_grad=False))
+        recording = entry.confirmed
+        if recording is not None:
+            if not recording.current():  # a parameter changed shape, dtype or requires_grad
+                entry.confirmed = None
+            else:
+                entry.calls += 1
+                if entry.calls != entry.next_check:
+                    return self._replay(recording, inputs)
+        return self._record(entry, args, inputs)
+
+    def code(self, *args: Any) -> str:
+        """The Python that calls with such arguments replay: a straight-line ``forward``
+        and ``backward`` over the recorded ops (ValueError while none is confirmed)."""
+        entry = self._entries.get(_inputs(args, self._name)[0])
+        if entry is None or entry.confirmed is None:
+            raise ValueError(f"trace({self._name}): no replay for such arguments yet "
+                             f"({self.mode(*args)})")
+        return entry.confirmed.source
+
+    def mode(self, *args: Any) -> str:
+        """What the next call with such arguments does: "record", "replay", or "eager: "
+        and the reason."""
+        key, _ = _inputs(args, self._name)
+        entry = self._entries.get(key)
+        if MODE.anomaly:
+            return "eager: detect_anomaly is on"
+        if entry is not None and entry.eager is not None:
+            return "eager: " + entry.eager
+        if entry is None or entry.confirmed is None or not entry.confirmed.current():
+            return "record"
+        return "record" if entry.calls + 1 == entry.next_check else "replay"
+
+    # ------------------------------------------------------------------ recording
+    def _record(self, entry: _Entry, args: tuple, inputs: list) -> Value:
+        values = _arguments(args, inputs, requires_grad=True)
+        grad_mode = MODE.grad_enabled
+        with enable_grad():  # the graph is the recording, also for calls under no_grad
+            out = self.fn(*values)
+        if not isinstance(out, Value):
+            raise TypeError(f"trace({self._name}): the function must return a Value, got "
+                            f"{type(out).__name__}")
+        recording = Recording.of(out, values, inputs)
+        if not grad_mode or recording is not None and not recording.params:
+            out = constant(out.data)  # as a replay returns it
+        if recording is None:
+            entry.eager = "its result does not depend on the inputs through the engine's ops"
+        elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
+            difference = entry.confirmed.difference(recording)
+            if difference:
+                raise TraceError(
+                    f"trace({self._name}): call {entry.calls} after replay began built "
+                    f"another graph than the recorded one ({difference}); replayed results "
+                    "may have been wrong. Python in the function reads data or state that "
+                    "changes between calls: run it without trace")
+            entry.confirmed, entry.next_check = recording, entry.next_check * _CHECK_FACTOR
+        elif entry.candidate is None or not recording.inputs_differ(entry.candidate):
+            entry.candidate = recording.keep_inputs()
+        else:
+            difference = entry.candidate.difference(recording)
+            entry.candidate = None
+            if difference:
+                entry.eager = difference
+                warnings.warn(f"trace({self._name}) runs eagerly: {difference}", stacklevel=3)
+            else:
+                entry.confirmed, entry.calls, entry.next_check = recording, 0, _FIRST_CHECK
+        return out
+
+    # ------------------------------------------------------------------ replaying
+    def _replay(self, recording: Recording, inputs: list) -> Value:
+        data = (*inputs, *[leaf.data for leaf in recording.leaves])
+        out, state = recording.forward(*data)
+        if not MODE.grad_enabled:
+            return constant(out)
+        return _record(self._op, out, recording.params, {"saved": (recording, data + state)})
+
+
+class _Entry:
+    """What is known about calls with one key: a recording waiting for a second one
+    (``candidate``), a ``confirmed`` one with its call count, or why it runs ``eager``."""
+
+    __slots__ = ("candidate", "confirmed", "calls", "next_check", "eager")
+
+    def __init__(self) -> None:
+        self.candidate = self.confirmed = self.eager = None
+        self.calls = self.next_check = 0
+
+
+def _replay_vjp(g: Any, out: Any, *params: Any, saved: tuple) -> tuple:
+    """A replayed call's parameter gradients: its recording's compiled backward run on that
+    call's data."""
+    if isinstance(g, Value):
+        raise TypeError("a traced function's result cannot be differentiated with "
+                        "create_graph=True; call the function without trace for "
+                        "higher-order gradients")
+    recording, data = saved
+    return recording.backward(g, *data)
+
+
+def _no_forward(*args: Any) -> Any:
+    raise TypeError("a traced function's node is made by calling the traced function")
+
+
+# ----------------------------------------------------------------------- helpers
+def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
+    """The call's key (kinds, shapes, dtypes, setting values) and its input data (None in
+    the places of settings)."""
+    key, inputs = [], []
+    for position, arg in enumerate(args):
+        if type(arg) is np.ndarray and arg.ndim and arg.dtype.kind in "fiub":  # the usual
+            key.append((arg.shape, arg.dtype))
+            inputs.append(arg)
+            continue
+        if isinstance(arg, Value):
+            if arg.requires_grad:
+                raise TypeError(
+                    f"trace({name}): argument {position} is a Value that requires grad; pass "
+                    "data, and let the function use parameters from outside (as a model does)")
+            arg = arg.data
+        if type(arg) is float:
+            key.append(float)
+            inputs.append(arg)
+            continue
+        if isinstance(arg, (list, np.ndarray, np.generic)):
+            try:
+                arg = np.asarray(arg)
+            except ValueError:
+                raise ValueError(f"trace({name}): argument {position} is a ragged "
+                                 "sequence, not an array") from None
+            if arg.dtype.kind not in "fiub":
+                raise TypeError(f"trace({name}): argument {position} holds {arg.dtype}, "
+                                "not numbers")
+            if arg.dtype.kind == "f" and arg.ndim == 0 and arg.dtype == np.float64:
+                arg = float(arg)
+                key.append(float)
+            else:
+                key.append((arg.shape, arg.dtype))
+            inputs.append(arg)
+            continue
+        try:
+            hash(arg)
+        except TypeError:
+            raise TypeError(f"trace({name}): argument {position} ({type(arg).__name__}) is "
+                            "neither data nor a hashable setting") from None
+        key.append((type(arg), arg))
+        inputs.append(None)
+    return tuple(key), inputs
+
+
+def _arguments(args: tuple, inputs: list, requires_grad: bool) -> list:
+    """What ``fn`` receives: float inputs as Values (requiring grad while recording, so
+    everything computed from them is recorded), other inputs and settings as given."""
+    out = []
+    for arg, data in zip(args, inputs):
+        if data is None:
+            out.append(arg)
+        elif type(data) is float or data.dtype.kind == "f":
+            out.append(Value(data, requires_grad=requires_grad))
+        else:
+            out.append(data)
+    return out

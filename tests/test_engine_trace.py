@@ -1,0 +1,365 @@
+"""trace: replayed calls against a NumPy re-implementation and central differences, and the
+guards that keep a replay from reusing what changes between calls."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import DataError, TraceError, Value
+
+
+# ------------------------------------------------------------ an independent reference
+def numpy_mlp(x, labels, w1, b1, w2, b2):
+    """Mean softmax cross-entropy of a tanh MLP and its parameter gradients, by hand."""
+    h = np.tanh(x @ w1.T + b1)
+    z = h @ w2.T + b2
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    n = len(labels)
+    loss = -np.log(p[np.arange(n), labels]).mean()
+    dz = p.copy()
+    dz[np.arange(n), labels] -= 1
+    dz /= n
+    dh = dz @ w2 * (1 - h**2)
+    return loss, [dh.T @ x, dh.sum(0), dz.T @ h, dz.sum(0)]
+
+
+def make_mlp(seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    shapes = [(6, 5), (6,), (3, 6), (3,)]
+    params = [Value(rng.standard_normal(s).astype(dtype) * 0.5) for s in shapes]
+
+    def loss(x, labels):
+        w1, b1, w2, b2 = params
+        hidden = ag.affine(x, w1, b1).tanh()
+        return ag.softmax_cross_entropy(ag.affine(hidden, w2, b2), labels, "mean")
+
+    return params, loss
+
+
+def batches(n_calls, batch=4, seed=1):
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((batch, 5)), rng.integers(0, 3, batch)) for _ in range(n_calls)]
+
+
+def test_replay_starts_on_the_third_call_and_matches_numpy_while_training():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    weights = [p.data.copy() for p in params]  # the reference trains its own copy
+    modes = []
+    for x, y in batches(12):
+        modes.append(step.mode(x, y))
+        for p in params:
+            p.grad = None
+        out = step(x, y)
+        out.backward()
+        expected, grads = numpy_mlp(x, y, *weights)
+        assert out.item() == pytest.approx(expected, rel=1e-12)
+        for p, g, w in zip(params, grads, weights):
+            np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-14)
+            p.data -= 0.1 * p.grad  # in place, as optimizers do: the replay must see it
+            w -= 0.1 * g
+    assert modes[:3] == ["record", "record", "replay"]
+    assert modes[-1] == "replay"
+    assert out.op.startswith("trace(")
+
+
+@pytest.mark.parametrize("w_shape,b_shape", [((3,), (1,)), ((2, 3), ()), ((1, 3), (2, 1))])
+def test_replayed_gradients_with_broadcasting_match_central_differences(w_shape, b_shape):
+    rng = np.random.default_rng(0)
+    w = Value(rng.standard_normal(w_shape))
+    b = Value(rng.standard_normal(b_shape))
+    step = ag.trace(lambda x: ((x * w + b).sigmoid() ** 2).sum() / (x.exp() + w).sum())
+    for _ in range(3):
+        step(rng.standard_normal((2, 3)))
+    x = rng.standard_normal((2, 3))
+    assert step.mode(x) == "replay"
+    out = step(x)
+    out.backward()
+    for leaf in (w, b):
+        start = np.array(leaf.data)
+        numeric = np.zeros_like(start)
+        for index in np.ndindex(start.shape):
+            values = []
+            for h in (1e-6, -1e-6):
+                moved = start.copy()
+                moved[index] += h
+                leaf.data = float(moved) if moved.ndim == 0 else moved
+                with ag.no_grad():  # the forward replays too
+                    values.append(step(x).item())
+            numeric[index] = (values[0] - values[1]) / 2e-6
+        leaf.data = float(start) if start.ndim == 0 else start
+        np.testing.assert_allclose(leaf.grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_gradients_through_a_replayed_result_and_accumulation():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    data = batches(3)
+    for x, y in data[:2]:
+        step(x, y)
+    x, y = data[2]
+    expected, grads = numpy_mlp(x, y, *[p.data for p in params])
+    out = step(x, y)
+    found = ag.gradients(out, params)
+    for f, g in zip(found, grads):
+        np.testing.assert_allclose(f, g, rtol=1e-10, atol=1e-14)
+    (out * 3.0).backward()  # a replayed result is an ordinary node downstream
+    out.backward()
+    for p, g in zip(params, grads):
+        np.testing.assert_allclose(p.grad, 4 * g, rtol=1e-10, atol=1e-14)
+
+
+def test_parameters_fed_one_passed_through_gradient_get_their_own_arrays():
+    w1, w2 = Value(np.ones(3)), Value(np.ones(3))
+    step = ag.trace(lambda x: (x * (w1 + w2)).sum())
+    for x in ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], [3.0, 4.0, 5.0]):
+        out = step(np.array(x))
+    out.backward()
+    out.backward()
+    assert w1.grad is not w2.grad
+    np.testing.assert_array_equal(w1.grad, [6.0, 8.0, 10.0])
+    np.testing.assert_array_equal(w2.grad, [6.0, 8.0, 10.0])
+
+
+def test_a_refilled_input_buffer_is_read_afresh():
+    w = Value(np.array([1.0, -2.0]))
+    step = ag.trace(lambda x: (x * w).sum())
+    buffer = np.zeros(2)
+    for value in ([1.0, 1.0], [2.0, 5.0], [3.0, 4.0]):
+        buffer[:] = value
+        out = step(buffer)
+        assert out.item() == value[0] - 2 * value[1]
+    assert out.op.startswith("trace(")
+
+
+def test_scalar_graphs_replay():
+    a, b = Value(0.5), Value(-1.0)
+    step = ag.trace(lambda x: (x * a + b).tanh())
+    for x in (0.1, 0.2, 0.3):
+        out = step(x)
+    out.backward()
+    assert out.op.startswith("trace(")
+    assert out.item() == pytest.approx(np.tanh(0.15 - 1.0))
+    assert a.grad == pytest.approx((1 - np.tanh(0.15 - 1.0) ** 2) * 0.3)
+    assert b.grad == pytest.approx(1 - np.tanh(0.15 - 1.0) ** 2)
+
+
+def test_code_shows_the_replayed_program():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    (x1, y1), (x2, y2) = batches(2)
+    with pytest.raises(ValueError, match="no replay for such arguments yet"):
+        step.code(x1, y1)
+    step(x1, y1)
+    step(x2, y2)
+    code = step.code(x1, y1)
+    assert "def forward(" in code and "def backward(" in code
+    assert "softmax_cross_entropy(" in code and "affine_vjp(" in code
+    assert code.count("tanh(") == 1
+
+
+# --------------------------------------------------------------------------- guards
+def test_identical_inputs_do_not_confirm_a_recording():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum())
+    x = np.array([1.0, 2.0])
+    for _ in range(4):
+        step(x)
+    assert step.mode(x) == "record"  # a constant made from x would look constant
+    step(x + 1)
+    assert step.mode(x) == "replay"
+
+
+def test_a_random_mask_makes_the_function_run_eagerly_with_correct_results():
+    w = Value(np.ones(4))
+    rng = np.random.default_rng(0)
+    masks = []
+
+    def dropped(x):
+        mask = (rng.random(4) > 0.5).astype(float)  # Dropout-like: a new constant per call
+        masks.append(mask)
+        return (x * w * mask).sum()
+
+    step = ag.trace(dropped)
+    with pytest.warns(UserWarning, match=r"constant operand of '\*'.*Dropout"):
+        for x in np.arange(12.0).reshape(3, 4):
+            step(x)
+    assert step.mode(np.zeros(4)).startswith("eager: a constant operand of '*'")
+    for k in range(5):
+        x = np.full(4, float(k))
+        assert step(x).item() == pytest.approx(float(x @ masks[-1]))
+
+
+def test_control_flow_on_the_data_makes_the_function_run_eagerly():
+    w = Value(np.ones(2))
+
+    def branchy(x):
+        return (x * w).sum() if x.data.sum() > 0 else (x * w).exp().sum()
+
+    step = ag.trace(branchy)
+    with pytest.warns(UserWarning, match="different graph"):
+        step(np.array([1.0, 2.0]))
+        step(np.array([-1.0, -2.0]))
+    assert step(np.array([-1.0, 0.0])).item() == pytest.approx(np.exp(-1.0) + 1.0)
+    assert step(np.array([3.0, 1.0])).item() == pytest.approx(4.0)
+
+
+def test_a_number_computed_from_the_data_in_python_makes_it_run_eagerly():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum() * float(x.data.max()))
+    with pytest.warns(UserWarning, match=r"constant operand of '\*'"):
+        step(np.array([1.0, 2.0]))
+        step(np.array([3.0, 1.0]))
+    assert step(np.array([5.0, 1.0])).item() == pytest.approx(30.0)
+
+
+def test_changed_python_state_after_replay_began_raises_at_the_check():
+    w = Value(np.ones(2))
+    state = {"scale": 2.0}
+    step = ag.trace(lambda x: (x * w).sum() * state["scale"])
+    step(np.array([1.0, 2.0]))
+    step(np.array([2.0, 3.0]))
+    state["scale"] = 5.0  # read by Python, frozen in the recording
+    with pytest.raises(TraceError, match="another graph than the recorded one"):
+        for k in range(8):  # the 8th call after replay began re-records
+            step(np.array([k, 1.0]))
+
+
+def test_parameters_that_change_shape_or_freeze_are_recorded_anew():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum())
+    for k in range(3):
+        step(np.array([k, 1.0]))
+    w.data = np.ones((2, 2))  # a new array of another shape
+    assert step.mode(np.zeros(2)) == "record"
+    assert step(np.array([1.0, 2.0])).item() == 6.0
+    w.data = np.ones(2)
+    for k in range(3):
+        step(np.array([k, 2.0]))
+    w.requires_grad = False
+    out = step(np.array([1.0, 2.0]))
+    assert not out.requires_grad  # nothing left to differentiate
+    w.requires_grad = True
+    w.grad = None
+    for k in range(3):
+        out = step(np.array([k, 5.0]))
+    out.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 5.0])
+
+
+def test_each_shape_and_setting_gets_its_own_recording():
+    w = Value(np.ones(3))
+    step = ag.trace(lambda x, power: ((x * w) ** power).sum())
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        for shape in ((3,), (2, 3)):
+            for power in (1, 2):
+                x = rng.standard_normal(shape)
+                assert step(x, power).item() == pytest.approx(float((x**power).sum()))
+    assert step.mode(np.zeros((2, 3)), 2) == "replay"
+    assert step.mode(np.zeros((4, 3)), 2) == "record"
+
+
+def test_labels_out_of_range_are_caught_on_replay():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    for x, y in batches(3):
+        step(x, y)
+    x, y = batches(1, seed=5)[0]
+    assert step.mode(x, y) == "replay"
+    with pytest.raises(DataError, match=r"labels must be in 0..2 for 3 classes, got \[7\]"):
+        step(x, np.array([0, 7, 1, 2]))
+
+
+def test_no_grad_and_detect_anomaly():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    data = batches(4)
+    for x, y in data[:3]:
+        step(x, y)
+    x, y = data[3]
+    expected, _ = numpy_mlp(x, y, *[p.data for p in params])
+    with ag.no_grad():
+        out = step(x, y)
+    assert not out.requires_grad and out.item() == pytest.approx(expected, rel=1e-12)
+    with ag.detect_anomaly():
+        assert step.mode(x, y) == "eager: detect_anomaly is on"
+        out = step(x, y)
+    assert out.op == "softmax_cross_entropy"  # the eager graph, checked op by op
+
+
+def test_no_grad_on_recording_calls_returns_a_constant():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum())
+    with ag.no_grad():
+        out = step(np.array([1.0, 2.0]))
+    assert not out.requires_grad and out.item() == 3.0
+
+
+def test_second_order_through_a_replay_is_refused():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum() ** 2)
+    for k in range(3):
+        out = step(np.array([k, 1.0]))
+    with pytest.raises(TypeError, match="create_graph=True"):
+        out.backward(create_graph=True)
+
+
+def test_bad_arguments_and_results_are_named():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum())
+    with pytest.raises(TypeError, match=r"argument 0 is a Value that requires grad"):
+        step(Value(np.ones(2)))
+    with pytest.raises(ValueError, match="argument 0 is a ragged sequence"):
+        step([[1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"argument 0 \(dict\) is neither data nor"):
+        step({"a": 1})
+    with pytest.raises(TypeError, match="must return a Value, got float"):
+        ag.trace(lambda x: 1.0)(np.ones(2))
+    with pytest.raises(TypeError, match="expected a function"):
+        ag.trace(3)
+
+
+def test_a_result_that_needs_no_recorded_op_runs_eagerly():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: w)
+    assert step(np.ones(2)) is w
+    assert step.mode(np.ones(2)).startswith("eager")
+
+
+def test_float32_stays_float32():
+    params, loss = make_mlp(dtype=np.float32)
+    step = ag.trace(loss)
+    for x, y in batches(3):
+        out = step(x.astype(np.float32), y)
+    out.backward()
+    assert out.op.startswith("trace(")
+    assert out.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in params)
+
+
+def test_nothing_warns_on_a_clean_replay():
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, y in batches(20):
+            step(x, y).backward()
+
+
+def test_a_constant_refilled_inside_the_function_makes_it_run_eagerly():
+    w = Value(np.ones(2))
+    scratch = np.zeros(2)  # the function writes it: a replay would not
+
+    def scaled(x):
+        scratch[:] = np.abs(x.data)
+        return (x * w * scratch).sum()
+
+    step = ag.trace(scaled)
+    with pytest.warns(UserWarning, match="constant operand"):
+        step(np.array([1.0, 2.0]))
+        step(np.array([-3.0, 1.0]))
+    assert step(np.array([2.0, -3.0])).item() == pytest.approx(4.0 - 9.0)
