@@ -43,18 +43,24 @@ class Recording:
         self.inputs = inputs
         self.leaves: list[Value] = []
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
-        raw_inputs = {id(v): k for k, v in enumerate(values) if isinstance(v, np.ndarray)}
+        # an input array met again (a loss's target as a constant operand or a setting)
+        input_arrays = {id(x): k for k, x in enumerate(inputs) if isinstance(x, np.ndarray)}
         nodes = _forward_order(out)
         for node in nodes:
             for parent in node._parents:
                 if parent._op is None and parent not in slot_of:
-                    slot_of[parent] = len(inputs) + len(self.leaves)
-                    self.leaves.append(parent)
+                    k = None if parent.requires_grad else input_arrays.get(id(parent.data))
+                    if k is not None:
+                        slot_of[parent] = k
+                    else:
+                        slot_of[parent] = len(inputs) + len(self.leaves)
+                        self.leaves.append(parent)
         self.first = len(inputs) + len(self.leaves)
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.ops = [node._op for node in nodes]
         self.arg_slots = [tuple(slot_of[p] for p in node._parents) for node in nodes]
-        self.attrs = [{name: _mark(value, raw_inputs) for name, value in (node._attrs or {}).items()
+        self.attrs = [{name: _mark(value, input_arrays)
+                       for name, value in (node._attrs or {}).items()
                        if name not in ("saved", "needs")} for node in nodes]
         self.params = tuple(leaf for leaf in self.leaves if leaf.requires_grad)
         # copies to compare recordings by (an array refilled in place would equal itself)
@@ -170,6 +176,8 @@ def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
         temps = ", ".join(f"t{p}" if need else "_" for p, need in enumerate(needs))
         backward.append(f"    {temps}{',' * (len(slots) == 1)} = {calls[j]}_vjp(g_v{j}, v{j}, "
                         f"{args}) if g_v{j} is not None else {(None,) * len(slots)!r}")
+        backward.append(f"    del g_v{j}")  # freed at once, as the eager pass does: big
+        # arrays then reuse the memory just released instead of touching fresh pages
         for p, (slot, need) in enumerate(zip(slots, needs)):
             if need:
                 grad, like = f"g_{names[slot]}", names[slot]
@@ -225,13 +233,13 @@ def _forward_order(out: Value) -> list[Value]:
     return order
 
 
-def _mark(value: Any, raw_inputs: dict[int, int]) -> Any:
+def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
     """``value`` with input arrays (by identity) replaced by `_Input` markers; ``value``
     itself when it holds none."""
-    if type(value) is np.ndarray and id(value) in raw_inputs:
-        return _Input(raw_inputs[id(value)])
+    if type(value) is np.ndarray and id(value) in input_arrays:
+        return _Input(input_arrays[id(value)])
     if isinstance(value, (tuple, list)):
-        marked = [_mark(v, raw_inputs) for v in value]
+        marked = [_mark(v, input_arrays) for v in value]
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value

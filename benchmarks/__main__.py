@@ -18,7 +18,10 @@ def _mlp(quick: bool) -> str:
     rows, notes = mlp_step.run(dtypes=(np.float64, np.float32), repeats=11 if quick else 41,
                                budget_s=0.03 if quick else 0.1)
     header = ["workload (1 training step)", "dtype", "batch", "numpy µs", "netgrad µs",
-              "torch(1 thr) µs", "torch µs", "netgrad/numpy", "torch1/numpy", "target", "met"]
+              "traced µs", "torch(1 thr) µs", "torch µs", "netgrad/numpy", "traced/numpy",
+              "torch1/numpy", "target", "met (eager/traced)"]
+    notes.append("traced: the same step with the loss function in autograd.trace (replays the "
+                 "recorded ops; see README)")
     return _table("1. Tensor MLP step: netgrad and PyTorch vs hand-written NumPy", header,
                   rows, notes)
 

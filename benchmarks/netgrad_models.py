@@ -7,14 +7,16 @@ from __future__ import annotations
 import numpy as np
 
 import nn
-from autograd import Value
+from autograd import Value, trace
 
 __all__ = ["ScalarMLP", "TensorMLP"]
 
 
 class TensorMLP:
     """An ``nn.MLP`` holding the given (weight (out, in), bias (out,)) layers; ``step`` =
-    zero_grad + forward + backward + ``nn.SGD`` update."""
+    zero_grad + forward + backward + ``nn.SGD`` update, the loss computed eagerly or by its
+    ``autograd.trace`` (``traced=True``: replayed once two calls on different batches have
+    recorded the same graph)."""
 
     def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], activation: str) -> None:
         sizes = [layers[0][0].shape[1]] + [w.shape[0] for w, _ in layers]
@@ -23,15 +25,16 @@ class TensorMLP:
                                     for name, array in (("weight", w), ("bias", b))})
         self.params = self.model.parameters()
         self.optimizer = nn.SGD(self.params, lr=0.01)
+        self.traced_loss = trace(self.loss)
 
     def loss(self, x: np.ndarray, labels: np.ndarray) -> Value:
         """Mean softmax cross-entropy of the logits against integer labels."""
         return nn.cross_entropy(self.model(x), labels)
 
-    def step(self, x: np.ndarray, labels: np.ndarray, lr: float) -> float:
+    def step(self, x: np.ndarray, labels: np.ndarray, lr: float, traced: bool = False) -> float:
         self.optimizer.param_groups[0]["lr"] = lr
         self.optimizer.zero_grad()
-        loss = self.loss(x, labels)
+        loss = (self.traced_loss if traced else self.loss)(x, labels)
         loss.backward()
         self.optimizer.step()
         return loss.item()

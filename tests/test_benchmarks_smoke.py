@@ -61,6 +61,23 @@ def test_netgrad_step_equals_reference_step(activation):
         np.testing.assert_allclose(mine.data, theirs, rtol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_traced_step_replays_the_reference_step(activation):
+    reference, model, x, labels = _problem(activation)
+    rng = np.random.default_rng(4)
+    for _ in range(2):  # two different batches confirm the recording
+        model.traced_loss(rng.standard_normal(x.shape), rng.integers(0, 3, len(labels)))
+    assert model.traced_loss.mode(x, labels) == "replay"
+    loss_ref, grad_w, grad_b = reference.gradients(x, labels)
+    model.optimizer.zero_grad()
+    loss = model.traced_loss(x, labels)
+    loss.backward()
+    assert loss.item() == pytest.approx(loss_ref, rel=1e-12)
+    reference_grads = [g for pair in zip(grad_w, grad_b) for g in pair]
+    for p, theirs in zip(model.params, reference_grads):
+        np.testing.assert_allclose(p.grad, theirs, rtol=1e-10, atol=1e-14)
+
+
 def _every_minimal_op(a, b, c, relu):
     """+ and * with numbers on either side, unary minus, relu on and off (a*c + 0.25 > 0,
     a*b + 1 < 0 at the test point), the leaf a used five times, b and c twice by one node,

@@ -363,3 +363,4 @@ def test_a_constant_refilled_inside_the_function_makes_it_run_eagerly():
         step(np.array([1.0, 2.0]))
         step(np.array([-3.0, 1.0]))
     assert step(np.array([2.0, -3.0])).item() == pytest.approx(4.0 - 9.0)
+

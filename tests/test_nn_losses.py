@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
+import autograd as ag
+import nn
 import nn.losses as L
 from autograd import Value, gradcheck
 from nn.module import Parameter
@@ -374,3 +376,21 @@ def test_l2_penalty_on_scalars_and_as_sgd_weight_decay():
     np.testing.assert_allclose(penalised.data, decayed.data, rtol=1e-13)
     with pytest.raises(ValueError, match="coefficient must be >= 0"):
         L.l2_penalty([w], -1.0)
+
+
+def test_traced_losses_replay_with_their_targets_as_inputs():
+    rng = np.random.default_rng(0)
+    w = Value(rng.standard_normal(3))
+    mse = ag.trace(lambda x, t: nn.mse((x * w).sum(axis=1), t))
+    soft = ag.trace(lambda x, p: nn.cross_entropy(x * w, p))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(4):
+            x, t = rng.standard_normal((5, 3)), rng.standard_normal(5)
+            p = rng.dirichlet(np.ones(3), 5)
+            got_mse, got_soft = mse(x, t), soft(x, p)
+    assert mse.mode(x, t) == soft.mode(x, p) == "replay"
+    assert got_mse.item() == pytest.approx(np.mean((x @ w.data - t) ** 2))
+    z = x * w.data
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    assert got_soft.item() == pytest.approx(-(p * log_p).sum(axis=1).mean())
