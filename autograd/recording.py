@@ -70,6 +70,11 @@ class Recording:
                             if leaf.requires_grad]
         self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.leaves
                         if not isinstance(leaf, Constant)]  # (constants are the recording's)
+        self.source = self.forward = self.backward = None  # see compile()
+
+    def compile(self) -> None:
+        """Generate ``source`` and the ``forward``/``backward`` functions (done once the
+        recording is confirmed: candidates are only compared)."""
         self.source, self.forward, self.backward = _compile(self)
 
     @classmethod
@@ -94,10 +99,13 @@ class Recording:
         self.inputs = [np.array(x) if isinstance(x, np.ndarray) else x for x in self.inputs]
         return self
 
-    def inputs_differ(self, other: Recording) -> bool:
-        """Does every input differ from ``other``'s? (Otherwise a constant computed from
-        an unchanged input would pass for a true constant.)"""
-        return not any(a is not None and _same(a, b) for a, b in zip(self.inputs, other.inputs))
+    def unchanged_input(self, other: Recording) -> int | None:
+        """The first input equal to ``other``'s (None: all differ). Comparing recordings
+        proves nothing about such an input: a constant computed from it looks constant."""
+        for k, (a, b) in enumerate(zip(self.inputs, other.inputs)):
+            if a is not None and _same(a, b):
+                return k
+        return None
 
     def difference(self, other: Recording) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same)."""

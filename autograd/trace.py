@@ -14,7 +14,8 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 
 - replay starts only after two recordings, every input different between them, built the
   same graph with equal constants; otherwise ``fn`` runs eagerly from then on (with a
-  warning naming the op whose operand or setting changed);
+  warning naming the op whose operand or setting changed), as it does after five calls in
+  a row with an unchanged input, or for more than 16 argument shapes;
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
 - calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError;
@@ -38,7 +39,9 @@ from .value import Value
 
 __all__ = ["Traced", "trace"]
 
-_FIRST_CHECK, _CHECK_FACTOR = 8, 8
+_FIRST_CHECK, _CHECK_FACTOR = 8, 8  # re-check calls 8, 64, 512, ... after confirmation
+_MAX_UNCHECKED = 4  # recordings in a row whose inputs did not all change: then run eagerly
+_MAX_KEYS = 16  # recordings kept per traced function (shapes, dtypes, settings)
 
 
 def trace(fn: Callable[..., Value]) -> Traced:
@@ -73,6 +76,9 @@ class Traced:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry()
+            if len(self._entries) > _MAX_KEYS:
+                self._eager(entry, f"more than {_MAX_KEYS} different argument shapes, dtypes "
+                                   "or settings were seen (each needs a recording of its own)")
         if entry.eager is not None:
             return self.fn(*_arguments(args, inputs, requires_grad=False))
         recording = entry.confirmed
@@ -120,7 +126,8 @@ class Traced:
         if not grad_mode or recording is not None and not recording.params:
             out = constant(out.data)  # as a replay returns it
         if recording is None:
-            entry.eager = "its result does not depend on the inputs through the engine's ops"
+            self._eager(entry, "its result is not computed by any op from the inputs or "
+                               "parameters")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
             difference = entry.confirmed.difference(recording)
             if difference:
@@ -129,18 +136,30 @@ class Traced:
                     f"another graph than the recorded one ({difference}); replayed results "
                     "may have been wrong. Python in the function reads data or state that "
                     "changes between calls: run it without trace")
-            entry.confirmed, entry.next_check = recording, entry.next_check * _CHECK_FACTOR
-        elif entry.candidate is None or not recording.inputs_differ(entry.candidate):
+            entry.next_check *= _CHECK_FACTOR
+        elif entry.candidate is None:
             entry.candidate = recording.keep_inputs()
+        elif (same := recording.unchanged_input(entry.candidate)) is not None:
+            entry.unchecked += 1
+            entry.candidate = recording.keep_inputs()
+            if entry.unchecked >= _MAX_UNCHECKED:
+                self._eager(entry, f"argument {same} had the same value in {_MAX_UNCHECKED + 1} "
+                                   "calls in a row, so no recording can be checked (a constant "
+                                   "computed from it would look constant)")
         else:
             difference = entry.candidate.difference(recording)
             entry.candidate = None
             if difference:
-                entry.eager = difference
-                warnings.warn(f"trace({self._name}) runs eagerly: {difference}", stacklevel=3)
+                self._eager(entry, difference)
             else:
+                recording.compile()
                 entry.confirmed, entry.calls, entry.next_check = recording, 0, _FIRST_CHECK
         return out
+
+    def _eager(self, entry: _Entry, reason: str) -> None:
+        entry.eager, entry.candidate = reason, None
+        warnings.warn(f"trace({self._name}) runs eagerly for such arguments: {reason}",
+                      stacklevel=4)
 
     # ------------------------------------------------------------------ replaying
     def _replay(self, recording: Recording, inputs: list) -> Value:
@@ -155,11 +174,11 @@ class _Entry:
     """What is known about calls with one key: a recording waiting for a second one
     (``candidate``), a ``confirmed`` one with its call count, or why it runs ``eager``."""
 
-    __slots__ = ("candidate", "confirmed", "calls", "next_check", "eager")
+    __slots__ = ("candidate", "confirmed", "calls", "next_check", "unchecked", "eager")
 
     def __init__(self) -> None:
         self.candidate = self.confirmed = self.eager = None
-        self.calls = self.next_check = 0
+        self.calls = self.next_check = self.unchecked = 0
 
 
 def _replay_vjp(g: Any, out: Any, *params: Any, saved: tuple) -> tuple:

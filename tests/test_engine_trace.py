@@ -173,6 +173,28 @@ def test_identical_inputs_do_not_confirm_a_recording():
     assert step.mode(x) == "replay"
 
 
+def test_an_input_that_never_changes_makes_the_function_run_eagerly():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x, t: ((x * w).sum() - t) ** 2)
+    t = np.array(1.0, dtype=np.float32)  # the same target in every call
+    with pytest.warns(UserWarning, match="argument 1 had the same value in 5 calls in a row"):
+        for k in range(5):
+            step(np.array([k, 1.0]), t)
+    assert step.mode(np.zeros(2), t).startswith("eager")
+    assert step(np.array([2.0, 3.0]), t).item() == 16.0
+
+
+def test_more_than_16_shapes_run_eagerly():
+    w = Value(np.ones(1))
+    step = ag.trace(lambda x: (x * w).sum())
+    with pytest.warns(UserWarning, match="more than 16 different argument shapes"):
+        for n in range(1, 18):
+            step(np.ones(n))
+    assert step.mode(np.ones(17)).startswith("eager")
+    assert step.mode(np.ones(3)) == "record"
+    assert step(np.ones(17)).item() == 17.0
+
+
 def test_a_random_mask_makes_the_function_run_eagerly_with_correct_results():
     w = Value(np.ones(4))
     rng = np.random.default_rng(0)
@@ -326,7 +348,8 @@ def test_bad_arguments_and_results_are_named():
 def test_a_result_that_needs_no_recorded_op_runs_eagerly():
     w = Value(np.ones(2))
     step = ag.trace(lambda x: w)
-    assert step(np.ones(2)) is w
+    with pytest.warns(UserWarning, match="not computed by any op"):
+        assert step(np.ones(2)) is w
     assert step.mode(np.ones(2)).startswith("eager")
 
 
