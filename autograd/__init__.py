@@ -7,7 +7,9 @@
 >>> a.grad, b.grad
 
 ``autograd.draw`` is the diagram function (its module: ``from autograd.draw import ...``);
-``autograd.diagram`` is the drawing surface it shares with ``nn.draw_network``.
+``autograd.diagram`` is the drawing surface it shares with ``nn.draw_network``. Likewise
+``autograd.trace`` is the function that records and replays a step (module: ``autograd.trace``
+via ``from autograd.trace import ...``; the recordings themselves live in ``recording.py``).
 """
 
 from .value import Value  # first: the op modules need the class defined

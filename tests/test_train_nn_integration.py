@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from test_train_support import moons
 
+import nn
 from nn import layers, optim
 from nn.diagnose import dead_relu_fraction
 from nn.lr_find import lr_find
@@ -74,3 +75,29 @@ def test_lr_find_copies_a_real_model():
                      num_steps=60, start_lr=1e-4, end_lr=10.0)
     assert all(np.array_equal(v, weights(model)[k]) for k, v in before.items())
     assert result.suggested_lr > 0
+
+
+def test_a_traced_training_loop_replays_and_trains_like_the_eager_one():
+    """The README's trace loop: Adam on moons with nn.DataLoader, every batch shape replayed
+    after two recordings, and the weights equal to an eager run's at every step (a replay must
+    compute exactly what the recorded ops compute)."""
+    from autograd import trace
+
+    X, y = nn.datasets.moons(n=200, seed=0)
+    models = [nn.MLP(2, [16, 2], activation="relu", rng=np.random.default_rng(0)) for _ in "ab"]
+    optimizers = [nn.Adam(m.parameters(), lr=0.01) for m in models]
+    traced = trace(lambda x, t: nn.cross_entropy(models[1](x), t))
+    losses = []
+    loader = nn.DataLoader(X, y, batch_size=32, seed=0)
+    for _ in range(3):
+        for xb, yb in loader:
+            for model, optimizer, f in zip(models, optimizers, (None, traced)):
+                optimizer.zero_grad()
+                loss = nn.cross_entropy(model(xb), yb) if f is None else f(xb, yb)
+                loss.backward()
+                optimizer.step()
+            losses.append(loss.item())
+    assert traced.mode(X[:32], y[:32]) == "replay" and traced.mode(X[:8], y[:8]) == "replay"
+    for a, b in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-15)
+    assert np.mean(losses[-7:]) < 0.6 * np.mean(losses[:7])
