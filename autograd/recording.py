@@ -58,6 +58,9 @@ class Recording:
         self.first = len(inputs) + len(self.leaves)
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.ops = [node._op for node in nodes]
+        self.float_slots = {slot for slot, data in enumerate(
+            [*inputs, *[leaf.data for leaf in self.leaves], *[node.data for node in nodes]])
+            if type(data) is float}  # (other slots hold arrays or NumPy scalars)
         self.arg_slots = [tuple(slot_of[p] for p in node._parents) for node in nodes]
         self.attrs = [{name: _mark(value, input_arrays)
                        for name, value in (node._attrs or {}).items()
@@ -188,9 +191,14 @@ def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
         # arrays then reuse the memory just released instead of touching fresh pages
         for p, (slot, need) in enumerate(zip(slots, needs)):
             if need:
-                grad, like = f"g_{names[slot]}", names[slot]
-                backward.append(f"    {grad} = _add({grad}, t{p}, {like})" if slot in assigned
-                                else f"    {grad} = _fit(t{p}, {like})")
+                grad, like, t = f"g_{names[slot]}", names[slot], f"t{p}"
+                if slot in assigned:
+                    backward.append(f"    {grad} = _add({grad}, {t}, {like})")
+                elif slot in rec.float_slots:
+                    backward.append(f"    {grad} = _fit({t}, {like})")
+                else:  # _fit inline: a call per gradient costs a replay about 1%
+                    backward.append(f"    {grad} = {t} if {t} is None or type({t}) is float or "
+                                    f"{t}.shape == {like}.shape else _fit({t}, {like})")
                 assigned.add(slot)
     for attrs in rec.attrs:
         attrs.pop("code", None)
@@ -218,7 +226,7 @@ def _add(total: Any, g: Any, like: Any) -> Any:
 
 def _own(*grads: Any) -> tuple:
     """The parameters' gradients, each its own array (add's VJP passes one array to both)."""
-    if len({id(g) for g in grads}) == len(grads):
+    if len(set(map(id, grads))) == len(grads):
         return grads
     seen, owned = set(), []
     for g in grads:
