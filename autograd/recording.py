@@ -135,6 +135,8 @@ class Recording:
 
 # Names in generated code for the ops named by their operator.
 _SYMBOLS = {"*": "mul", "**": "power", "+": "add", "-": "sub", "/": "div", "@": "matmul"}
+# The generated code's own names: an op named like one of these is renamed.
+_RESERVED = re.compile(r"[ilvkt]\d+|g|g_.*|_.*|a\d+_.*|forward|backward")
 
 
 def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
@@ -146,69 +148,77 @@ def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
     parameters' gradients. Names: ``i`` inputs, ``l`` leaves, ``v`` node values, ``k`` saved
     data, ``g_`` gradients; ops are called by their names (``affine``, ``affine_vjp``).
     """
-    names = ([f"i{k}" for k in range(len(rec.inputs))] + [f"l{m}" for m in range(len(rec.leaves))]
-             + [f"v{j}" for j in range(len(rec.ops))])
+    names = ([f"i{k}" for k in range(len(rec.inputs))]
+             + [f"l{m}" for m in range(len(rec.leaves))] + [f"v{j}" for j in range(len(rec.ops))])
     namespace = {"_fit": _fit, "_add": _add, "_own": _own}
-    state = []
-    forward = [f"def forward({', '.join(names[:rec.first])}):"]
     calls = []  # each op's name in the code: its own name where that is free
     for j, op in enumerate(rec.ops):
         name = re.sub(r"\W", "_", _SYMBOLS.get(op.name, op.name))
-        if namespace.get(name, op.forward) is not op.forward or not name.isidentifier():
+        if (namespace.get(name, op.forward) is not op.forward or not name.isidentifier()
+                or _RESERVED.fullmatch(name)):
             name = f"op{j}_{name}"
         namespace[name], namespace[f"{name}_vjp"] = op.forward, op.vjp
         calls.append(name)
-    for j, (op, slots, attrs) in enumerate(zip(rec.ops, rec.arg_slots, rec.attrs)):
-        settings = [f"{name}={_expr(value, namespace, f'a{j}_{name}')}"
-                    for name, value in attrs.items()]
-        attrs["code"] = settings  # kept for backward's calls
+    settings = [[f"{name}={_expr(value, namespace, f'a{j}_{name}')}"
+                 for name, value in attrs.items()] for j, attrs in enumerate(rec.attrs)]
+    forward, state = _forward_source(rec, names, calls, settings)
+    source = forward + "\n\n\n" + _backward_source(rec, names, calls, settings, state)
+    filename = f"<trace {abs(hash(source)):x}>"  # so tracebacks show the generated line
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (our own generated code)
+    return source, namespace["forward"], namespace["backward"]
+
+
+def _forward_source(rec: Recording, names: list[str], calls: list[str],
+                    settings: list[list[str]]) -> tuple[str, list[str]]:
+    """``def forward``: one line per op; and the names of the state it returns."""
+    lines, state = [f"def forward({', '.join(names[:rec.first])}):"], []
+    for j, (op, slots) in enumerate(zip(rec.ops, rec.arg_slots)):
         outputs = f"v{j}, k{j}" if op.saves else f"v{j}"
-        args = ", ".join([names[s] for s in slots] + settings)
-        forward.append(f"    {outputs} = {calls[j]}({args})")
+        args = ", ".join([names[s] for s in slots] + settings[j])
+        lines.append(f"    {outputs} = {calls[j]}({args})")
         state += [f"v{j}", f"k{j}"] if op.saves else [f"v{j}"]
     comma = "," * (len(state) == 1)
-    forward.append(f"    return v{len(rec.ops) - 1}, ({', '.join(state)}{comma})")
+    lines.append(f"    return v{len(rec.ops) - 1}, ({', '.join(state)}{comma})")
+    return "\n".join(lines), state
 
-    grad_slots = set(rec.param_slots)
-    needed = []
+
+def _backward_source(rec: Recording, names: list[str], calls: list[str],
+                     settings: list[list[str]], state: list[str]) -> str:
+    """``def backward``: the VJP of each node that needs a gradient, latest first, each
+    input gradient summed into its slot's ``g_`` name, the parameters' gradients returned."""
+    grad_slots, needed = set(rec.param_slots), []
     for j, slots in enumerate(rec.arg_slots):
         needs = tuple(s in grad_slots for s in slots)
         if any(needs):
             grad_slots.add(rec.first + j)
             needed.append((j, needs))
-    backward = [f"def backward(g, {', '.join(names[:rec.first] + state)}):",
-                f"    g_v{len(rec.ops) - 1} = g"]
+    lines = [f"def backward(g, {', '.join(names[:rec.first] + state)}):",
+             f"    g_v{len(rec.ops) - 1} = g"]
     assigned = set()
     for j, needs in reversed(needed):
-        op, slots, settings = rec.ops[j], rec.arg_slots[j], rec.attrs[j].pop("code")
+        op, slots = rec.ops[j], rec.arg_slots[j]
         extra = ([f"needs={needs!r}"] if op.wants_needs else []) + \
                 ([f"saved=k{j}"] if op.saves else [])
-        args = ", ".join([names[s] for s in slots] + settings + extra)
+        args = ", ".join([names[s] for s in slots] + settings[j] + extra)
         temps = ", ".join(f"t{p}" if need else "_" for p, need in enumerate(needs))
-        backward.append(f"    {temps}{',' * (len(slots) == 1)} = {calls[j]}_vjp(g_v{j}, v{j}, "
-                        f"{args}) if g_v{j} is not None else {(None,) * len(slots)!r}")
-        backward.append(f"    del g_v{j}")  # freed at once, as the eager pass does: big
-        # arrays then reuse the memory just released instead of touching fresh pages
-        for p, (slot, need) in enumerate(zip(slots, needs)):
-            if need:
-                grad, like, t = f"g_{names[slot]}", names[slot], f"t{p}"
-                if slot in assigned:
-                    backward.append(f"    {grad} = _add({grad}, {t}, {like})")
-                elif slot in rec.float_slots:
-                    backward.append(f"    {grad} = _fit({t}, {like})")
-                else:  # _fit inline: a call per gradient costs a replay about 1%
-                    backward.append(f"    {grad} = {t} if {t} is None or type({t}) is float or "
-                                    f"{t}.shape == {like}.shape else _fit({t}, {like})")
-                assigned.add(slot)
-    for attrs in rec.attrs:
-        attrs.pop("code", None)
-    grads = [f"g_{names[slot]}" for slot in rec.param_slots]
-    backward.append(f"    return _own({', '.join(grads)})")
-    source = "\n".join(forward) + "\n\n\n" + "\n".join(backward) + "\n"
-    filename = f"<trace {abs(hash(source)):x}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (our own generated code)
-    return source, namespace["forward"], namespace["backward"]
+        lines.append(f"    {temps}{',' * (len(slots) == 1)} = {calls[j]}_vjp(g_v{j}, v{j}, "
+                     f"{args}) if g_v{j} is not None else {(None,) * len(slots)!r}")
+        lines.append(f"    del g_v{j}")  # freed at once, as in the eager pass: big arrays
+        for p, (slot, need) in enumerate(zip(slots, needs)):  # then reuse its memory
+            if not need:
+                continue
+            grad, like, t = f"g_{names[slot]}", names[slot], f"t{p}"
+            if slot in assigned:
+                lines.append(f"    {grad} = _add({grad}, {t}, {like})")
+            elif slot in rec.float_slots:
+                lines.append(f"    {grad} = _fit({t}, {like})")
+            else:  # _fit inline: a call per gradient costs a replay about 1%
+                lines.append(f"    {grad} = {t} if {t} is None or type({t}) is float or "
+                             f"{t}.shape == {like}.shape else _fit({t}, {like})")
+            assigned.add(slot)
+    lines.append(f"    return _own({', '.join(f'g_{names[s]}' for s in rec.param_slots)})")
+    return "\n".join(lines) + "\n"
 
 
 def _fit(g: Any, like: Any) -> Any:

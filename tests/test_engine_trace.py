@@ -387,3 +387,20 @@ def test_a_constant_refilled_inside_the_function_makes_it_run_eagerly():
         step(np.array([-3.0, 1.0]))
     assert step(np.array([2.0, -3.0])).item() == pytest.approx(4.0 - 9.0)
 
+
+
+def test_custom_ops_named_like_the_generated_code_s_variables_replay():
+    """Ops named "v0", "g" or "*" must not collide with the generated code's own names."""
+    ops = []
+    for name in ("v0", "g", "forward"):
+        op = ag.primitive(name)(lambda x: x * 3.0)
+        op.defvjp(lambda g, out, x: (g * 3.0,))
+        ops.append(op)
+    w = Value(np.array([1.0, 2.0]))
+    step = ag.trace(lambda x: ops[2](ops[1](ops[0](x * w))).sum())
+    for k in range(3):
+        out = step(np.array([k, 1.0]))
+    out.backward()
+    assert out.op.startswith("trace(")
+    assert out.item() == 27.0 * (2.0 * 1.0 + 1.0 * 2.0)
+    np.testing.assert_array_equal(w.grad, [54.0, 27.0])
