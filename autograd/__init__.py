@@ -15,7 +15,7 @@ via ``from autograd.trace import ...``; the recordings themselves live in ``reco
 from .value import Value  # first: the op modules need the class defined
 
 # isort: split
-from .backward import backward_order, gradients
+from .backward import backward_order, forward_order, gradients
 from .draw import draw  # imports graphviz only when a diagram is made
 from .errors import AnomalyError, DataError, GradcheckError, ShapeError, TraceError
 from .functional import grad, hvp, value_and_grad
@@ -62,10 +62,10 @@ from .trace import Traced, trace
 __all__ = [
     "AnomalyError", "DataError", "GradcheckError", "Primitive", "ShapeError", "Value", "abs",
     "affine", "backward_order", "broadcast_to", "check_leaves", "clip", "concat", "cos",
-    "detect_anomaly", "draw", "enable_grad", "exp", "expand_dims", "gc_paused", "grad",
-    "gradcheck", "gradients", "hvp", "is_grad_enabled", "leaky_relu", "log", "log_softmax",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "primitive",
-    "relu", "reshape", "sigmoid", "sin", "softmax", "softmax_cross_entropy", "softplus", "sqrt",
-    "squeeze", "stack", "sum", "swapaxes", "tanh", "TraceError", "Traced", "trace", "transpose",
-    "unbroadcast", "value_and_grad", "where",
+    "detect_anomaly", "draw", "enable_grad", "exp", "expand_dims", "forward_order", "gc_paused",
+    "grad", "gradcheck", "gradients", "hvp", "is_grad_enabled", "leaky_relu", "log",
+    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad",
+    "primitive", "relu", "reshape", "sigmoid", "sin", "softmax", "softmax_cross_entropy",
+    "softplus", "sqrt", "squeeze", "stack", "sum", "swapaxes", "tanh", "TraceError", "Traced",
+    "trace", "transpose", "unbroadcast", "value_and_grad", "where",
 ]

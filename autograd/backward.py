@@ -43,6 +43,21 @@ def _count_uses(roots: Sequence[Value], leaves: bool = False) -> dict[Value, int
     return uses
 
 
+def forward_order(root: Value) -> list[Value]:
+    """Every node below ``root`` (root included), each after all its operands: the order the
+    ops ran in, up to ties (iterative depth-first, so any depth works)."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node._parents) if p not in visited)
+    return order
+
+
 def backward_order(root: Value) -> list[Value]:
     """Nodes that need a gradient, in the order backward visits them (root first): a node
     comes after every node that consumes it (Kahn's algorithm)."""

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .backward import backward_order, gradients
+from .backward import backward_order, forward_order, gradients
 from .diagram import format_number, new_diagram
 from .gradcheck import check_leaves
 from .mode import detect_anomaly
@@ -49,20 +49,6 @@ def _describe(x: Any, precision: int) -> str:
             "\n", "")
     return " ".join(f"{k} {format_number(getattr(a, k)(), precision)}" for k in ("min", "mean",
                                                                                    "max"))
-
-
-def _walk(root: Value) -> list[Value]:
-    """Every node below root, operands before consumers (iterative depth-first)."""
-    order, visited, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node._parents) if p not in visited)
-    return order
 
 
 def _nearest(root: Value, limit: int | None) -> set[Value]:
@@ -179,7 +165,7 @@ def draw(root: Value, model: Any = None, *, rankdir: str = "LR", show_data: bool
     if cluster_modules and model is None:
         raise ValueError("draw(cluster_modules=True) needs model= (the nn.Module to box by)")
     dot = new_diagram("computation_graph", rankdir)
-    order = _walk(root)
+    order = forward_order(root)
     kept = _nearest(root, max_nodes)
     names, owners, labels = _modules(model) if model is not None else ({}, {}, {})
     grads = _display_grads(root, [n for n in order if n in kept])

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .backward import forward_order
 from .primitive import Constant, unbroadcast
 from .value import Value
 
@@ -45,7 +46,7 @@ class Recording:
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
         # an input array met again (a loss's target as a constant operand or a setting)
         input_arrays = {id(x): k for k, x in enumerate(inputs) if isinstance(x, np.ndarray)}
-        nodes = _forward_order(out)
+        nodes = [node for node in forward_order(out) if node._op is not None]
         for node in nodes:
             for parent in node._parents:
                 if parent._op is None and parent not in slot_of:
@@ -243,20 +244,6 @@ def _own(*grads: Any) -> tuple:
         owned.append(g.copy() if type(g) is np.ndarray and id(g) in seen else g)
         seen.add(id(g))
     return tuple(owned)
-
-
-def _forward_order(out: Value) -> list[Value]:
-    """Op nodes below ``out`` with every node after its operands (iterative post-order)."""
-    order, seen, stack = [], set(), [(out, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif node._op is not None and node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node._parents))
-    return order
 
 
 def _mark(value: Any, input_arrays: dict[int, int]) -> Any:

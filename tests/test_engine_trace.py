@@ -44,6 +44,17 @@ def batches(n_calls, batch=4, seed=1):
     return [(rng.standard_normal((batch, 5)), rng.integers(0, 3, batch)) for _ in range(n_calls)]
 
 
+def primed_mlp():
+    """The MLP's traced loss confirmed on two batches (the next call replays), its
+    parameters and a third batch."""
+    params, loss = make_mlp()
+    step = ag.trace(loss)
+    data = batches(3)
+    for x, y in data[:2]:
+        step(x, y)
+    return params, step, *data[2]
+
+
 def test_replay_starts_on_the_third_call_and_matches_numpy_while_training():
     params, loss = make_mlp()
     step = ag.trace(loss)
@@ -95,12 +106,7 @@ def test_replayed_gradients_with_broadcasting_match_central_differences(w_shape,
 
 
 def test_gradients_through_a_replayed_result_and_accumulation():
-    params, loss = make_mlp()
-    step = ag.trace(loss)
-    data = batches(3)
-    for x, y in data[:2]:
-        step(x, y)
-    x, y = data[2]
+    params, step, x, y = primed_mlp()
     expected, grads = numpy_mlp(x, y, *[p.data for p in params])
     out = step(x, y)
     found = ag.gradients(out, params)
@@ -286,23 +292,14 @@ def test_each_shape_and_setting_gets_its_own_recording():
 
 
 def test_labels_out_of_range_are_caught_on_replay():
-    params, loss = make_mlp()
-    step = ag.trace(loss)
-    for x, y in batches(3):
-        step(x, y)
-    x, y = batches(1, seed=5)[0]
+    params, step, x, y = primed_mlp()
     assert step.mode(x, y) == "replay"
     with pytest.raises(DataError, match=r"labels must be in 0..2 for 3 classes, got \[7\]"):
         step(x, np.array([0, 7, 1, 2]))
 
 
 def test_no_grad_and_detect_anomaly():
-    params, loss = make_mlp()
-    step = ag.trace(loss)
-    data = batches(4)
-    for x, y in data[:3]:
-        step(x, y)
-    x, y = data[3]
+    params, step, x, y = primed_mlp()
     expected, _ = numpy_mlp(x, y, *[p.data for p in params])
     with ag.no_grad():
         out = step(x, y)
