@@ -382,3 +382,20 @@ def test_switches_work_as_decorators_and_reenter():
     with pytest.raises(ag.AnomalyError, match="log produced nan"):
         checked(x)
     assert not ag.mode.MODE.anomaly
+
+
+def test_forward_order_puts_every_node_after_its_operands_once():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = c + a
+    e = (d * c).tanh()
+    order = ag.forward_order(e)
+    assert len(order) == len(set(order)) == 5 + 1  # a, b, c, d, d*c, e
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents)
+    assert order[-1] is e
+    z = Value(1.0)
+    for _ in range(20_000):  # deeper than the recursion limit
+        z = z * 1.0
+    assert len(ag.forward_order(z)) == 20_001 + 20_000  # nodes and their constants
