@@ -7,6 +7,7 @@ the same ops wired the same way, the same parameters, and equal constants and se
 
 from __future__ import annotations
 
+import keyword
 import linecache
 import re
 from collections.abc import Callable
@@ -59,6 +60,7 @@ class Recording:
         self.first = len(inputs) + len(self.leaves)
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.ops = [node._op for node in nodes]
+        self.calls_traced = any(op.forward is replayed for op in self.ops)
         self.float_slots = {slot for slot, data in enumerate(
             [*inputs, *[leaf.data for leaf in self.leaves], *[node.data for node in nodes]])
             if type(data) is float}  # (other slots hold arrays or NumPy scalars)
@@ -134,10 +136,16 @@ class Recording:
         return None
 
 
+def replayed(*args: Any) -> Any:
+    """The forward of a traced function's result nodes: they are made by the traced
+    function, never by calling their op (a recording that holds one is not replayable)."""
+    raise TypeError("a traced function's node is made by calling the traced function")
+
+
 # Names in generated code for the ops named by their operator.
 _SYMBOLS = {"*": "mul", "**": "power", "+": "add", "-": "sub", "/": "div", "@": "matmul"}
 # The generated code's own names: an op named like one of these is renamed.
-_RESERVED = re.compile(r"[ilvkt]\d+|g|g_.*|_.*|a\d+_.*|forward|backward")
+_RESERVED = re.compile(r"[ilvkt]\d+|g|g_.*|_.*|a\d+_.*|forward|backward|None|True|False")
 
 
 def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
@@ -156,7 +164,7 @@ def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
     for j, op in enumerate(rec.ops):
         name = re.sub(r"\W", "_", _SYMBOLS.get(op.name, op.name))
         if (namespace.get(name, op.forward) is not op.forward or not name.isidentifier()
-                or _RESERVED.fullmatch(name)):
+                or keyword.iskeyword(name) or _RESERVED.fullmatch(name)):
             name = f"op{j}_{name}"
         namespace[name], namespace[f"{name}_vjp"] = op.forward, op.vjp
         calls.append(name)
@@ -223,10 +231,12 @@ def _backward_source(rec: Recording, names: list[str], calls: list[str],
 
 
 def _fit(g: Any, like: Any) -> Any:
-    """``g`` summed to the shape of ``like`` where broadcasting stretched it."""
-    if g is None or type(g) is float or type(like) is float or g.shape == like.shape:
+    """``g`` summed to the shape of ``like`` where broadcasting stretched it (a Python-float
+    slot has shape (): an array gradient for it is summed whole)."""
+    if g is None or type(g) is float:
         return g
-    return unbroadcast(g, like.shape)
+    shape = () if type(like) is float else like.shape
+    return g if g.shape == shape else unbroadcast(g, shape)
 
 
 def _add(total: Any, g: Any, like: Any) -> Any:

@@ -15,7 +15,8 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 - replay starts only after two recordings, every input different between them, built the
   same graph with equal constants; otherwise ``fn`` runs eagerly from then on (with a
   warning naming the op whose operand or setting changed), as it does after five calls in
-  a row with an unchanged input, or for more than 16 argument shapes;
+  a row with an unchanged input, when ``fn`` calls another traced function, or for more
+  than 16 argument shapes (one array passed as two arguments is a shape of its own);
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
 - calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError;
@@ -34,7 +35,7 @@ import numpy as np
 from .errors import TraceError
 from .mode import MODE, enable_grad
 from .primitive import Primitive, _record, constant
-from .recording import Recording
+from .recording import Recording, replayed
 from .value import Value
 
 __all__ = ["Traced", "trace"]
@@ -65,22 +66,27 @@ class Traced:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self._name = getattr(fn, "__name__", type(fn).__name__)
-        self._op = Primitive(f"trace({self._name})", _no_forward)
+        self._op = Primitive(f"trace({self._name})", replayed)
         self._op.defvjp(_replay_vjp)
         self._entries: dict[tuple, _Entry] = {}
+        self._full = False  # warned that no more keys are recorded
 
     def __call__(self, *args: Any) -> Value:
         key, inputs = _inputs(args, self._name)
         if MODE.anomaly:
-            return self.fn(*_arguments(args, inputs, requires_grad=False))
+            return self.fn(*_arguments(args, inputs))
         entry = self._entries.get(key)
         if entry is None:
+            if len(self._entries) >= _MAX_KEYS:  # not kept: keys may hold big settings
+                if not self._full:
+                    self._full = True
+                    warnings.warn(f"trace({self._name}) runs eagerly for new argument shapes, "
+                                  f"dtypes or settings: {_MAX_KEYS} were seen already (each "
+                                  "needs a recording of its own)", stacklevel=2)
+                return self.fn(*_arguments(args, inputs))
             entry = self._entries[key] = _Entry()
-            if len(self._entries) > _MAX_KEYS:
-                self._eager(entry, f"more than {_MAX_KEYS} different argument shapes, dtypes "
-                                   "or settings were seen (each needs a recording of its own)")
         if entry.eager is not None:
-            return self.fn(*_arguments(args, inputs, requires_grad=False))
+            return self.fn(*_arguments(args, inputs))
         recording = entry.confirmed
         if recording is not None:
             if not recording.current():  # a parameter changed shape, dtype or requires_grad
@@ -109,13 +115,15 @@ class Traced:
             return "eager: detect_anomaly is on"
         if entry is not None and entry.eager is not None:
             return "eager: " + entry.eager
+        if entry is None and len(self._entries) >= _MAX_KEYS:
+            return f"eager: {_MAX_KEYS} argument shapes, dtypes or settings were seen already"
         if entry is None or entry.confirmed is None or not entry.confirmed.current():
             return "record"
         return "record" if entry.calls + 1 == entry.next_check else "replay"
 
     # ------------------------------------------------------------------ recording
     def _record(self, entry: _Entry, args: tuple, inputs: list) -> Value:
-        values = _arguments(args, inputs, requires_grad=True)
+        values = _arguments(args, inputs)
         grad_mode = MODE.grad_enabled
         with enable_grad():  # the graph is the recording, also for calls under no_grad
             out = self.fn(*values)
@@ -128,6 +136,9 @@ class Traced:
         if recording is None:
             self._eager(entry, "its result is not computed by any op from the inputs or "
                                "parameters")
+        elif recording.calls_traced:
+            self._eager(entry, "it calls a traced function, whose replayed results hide "
+                               "what they were computed from: trace only the outer function")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
             difference = entry.confirmed.difference(recording)
             if difference:
@@ -192,10 +203,6 @@ def _replay_vjp(g: Any, out: Any, *params: Any, saved: tuple) -> tuple:
     return recording.backward(g, *data)
 
 
-def _no_forward(*args: Any) -> Any:
-    raise TypeError("a traced function's node is made by calling the traced function")
-
-
 # ----------------------------------------------------------------------- helpers
 def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     """The call's key (kinds, shapes, dtypes, setting values) and its input data (None in
@@ -215,6 +222,10 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
         if type(arg) is float:
             key.append(float)
             inputs.append(arg)
+            continue
+        if isinstance(arg, np.generic) and arg.dtype.kind in "iub":
+            key.append((type(arg), arg))  # a NumPy int or bool: a setting, like an int
+            inputs.append(None)
             continue
         if isinstance(arg, (list, np.ndarray, np.generic)):
             try:
@@ -239,18 +250,22 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
                             "neither data nor a hashable setting") from None
         key.append((type(arg), arg))
         inputs.append(None)
+    arrays = [id(x) for x in inputs if type(x) is np.ndarray]
+    if len(set(arrays)) < len(arrays):  # one array passed twice: not the same call as two
+        key.append(tuple(arrays.index(i) for i in arrays))
     return tuple(key), inputs
 
 
-def _arguments(args: tuple, inputs: list, requires_grad: bool) -> list:
-    """What ``fn`` receives: float inputs as Values (requiring grad while recording, so
-    everything computed from them is recorded), other inputs and settings as given."""
+def _arguments(args: tuple, inputs: list) -> list:
+    """What ``fn`` receives: float inputs as Values that require grad (so everything
+    computed from them is recorded, and a gradient with respect to them is the same in
+    every mode), other inputs and settings as given."""
     out = []
     for arg, data in zip(args, inputs):
         if data is None:
             out.append(arg)
         elif type(data) is float or data.dtype.kind == "f":
-            out.append(Value(data, requires_grad=requires_grad))
+            out.append(Value(data))
         else:
             out.append(data)
     return out
