@@ -41,13 +41,16 @@ class Recording:
     then the leaves, then one per op node in forward order), and that graph compiled into
     two straight-line Python functions, ``forward`` and ``backward`` (see ``source``)."""
 
-    def __init__(self, out: Value, values: list, inputs: list) -> None:
+    def __init__(self, outputs: list[Value], values: list, inputs: list,
+                 returns_tuple: bool = False) -> None:
         self.inputs = inputs
+        self.returns_tuple = returns_tuple  # the function returned (result, *extras)
         self.leaves: list[Value] = []
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
         # an input array met again (a loss's target as a constant operand or a setting)
         input_arrays = {id(x): k for k, x in enumerate(inputs) if isinstance(x, np.ndarray)}
-        nodes = [node for node in forward_order(out) if node._op is not None]
+        nodes = list(dict.fromkeys(node for out in outputs for node in forward_order(out)
+                                   if node._op is not None))  # (each walk is in order)
         for node in nodes:
             for parent in node._parents:
                 if parent._op is None and parent not in slot_of:
@@ -59,6 +62,9 @@ class Recording:
                         self.leaves.append(parent)
         self.first = len(inputs) + len(self.leaves)
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
+        self.out_slots = [slot_of[out] for out in outputs]
+        # backward runs only the VJPs of nodes the first output (the result) depends on
+        self.result_nodes = {slot_of[n] for n in forward_order(outputs[0]) if n._op is not None}
         self.ops = [node._op for node in nodes]
         self.calls_traced = any(op.forward is replayed for op in self.ops)
         self.float_slots = {slot for slot, data in enumerate(
@@ -84,10 +90,14 @@ class Recording:
         self.source, self.forward, self.backward = _compile(self)
 
     @classmethod
-    def of(cls, out: Value, values: list, inputs: list) -> Recording | None:
-        """The recording of the graph below ``out`` (None when ``out`` is not an op's
-        result). ``values`` are what the function received: input Values, arrays, settings."""
-        return None if out._op is None else cls(out, values, inputs)
+    def of(cls, outputs: list[Value], values: list, inputs: list,
+           returns_tuple: bool = False) -> Recording | None:
+        """The recording of the graph below ``outputs`` (None when the first, the result,
+        is not an op's result). ``values`` are what the function received: input Values,
+        arrays, settings."""
+        if outputs[0]._op is None:
+            return None
+        return cls(outputs, values, inputs, returns_tuple)
 
     def current(self) -> bool:
         """Do the parameters and other watched leaves still have the recorded shapes,
@@ -115,7 +125,8 @@ class Recording:
 
     def difference(self, other: Recording) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same)."""
-        if self.ops != other.ops or self.arg_slots != other.arg_slots:
+        if (self.ops != other.ops or self.arg_slots != other.arg_slots
+                or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
                     "(control flow that depends on the data?)")
         for m, (a, b) in enumerate(zip(self.leaves, other.leaves)):
@@ -187,8 +198,9 @@ def _forward_source(rec: Recording, names: list[str], calls: list[str],
         args = ", ".join([names[s] for s in slots] + settings[j])
         lines.append(f"    {outputs} = {calls[j]}({args})")
         state += [f"v{j}", f"k{j}"] if op.saves else [f"v{j}"]
+    outputs = ", ".join(names[s] for s in rec.out_slots)
     comma = "," * (len(state) == 1)
-    lines.append(f"    return v{len(rec.ops) - 1}, ({', '.join(state)}{comma})")
+    lines.append(f"    return ({outputs},), ({', '.join(state)}{comma})")
     return "\n".join(lines), state
 
 
@@ -199,11 +211,11 @@ def _backward_source(rec: Recording, names: list[str], calls: list[str],
     grad_slots, needed = set(rec.param_slots), []
     for j, slots in enumerate(rec.arg_slots):
         needs = tuple(s in grad_slots for s in slots)
-        if any(needs):
+        if any(needs) and rec.first + j in rec.result_nodes:
             grad_slots.add(rec.first + j)
             needed.append((j, needs))
     lines = [f"def backward(g, {', '.join(names[:rec.first] + state)}):",
-             f"    g_v{len(rec.ops) - 1} = g"]
+             f"    g_{names[rec.out_slots[0]]} = g"]
     assigned = set()
     for j, needs in reversed(needed):
         op, slots = rec.ops[j], rec.arg_slots[j]
@@ -226,7 +238,8 @@ def _backward_source(rec: Recording, names: list[str], calls: list[str],
                 lines.append(f"    {grad} = {t} if {t} is None or type({t}) is float or "
                              f"{t}.shape == {like}.shape else _fit({t}, {like})")
             assigned.add(slot)
-    lines.append(f"    return _own({', '.join(f'g_{names[s]}' for s in rec.param_slots)})")
+    grads = [f"g_{names[s]}" if s in assigned else "None" for s in rec.param_slots]
+    lines.append(f"    return _own({', '.join(grads)})")  # (None: used by extras only)
     return "\n".join(lines) + "\n"
 
 

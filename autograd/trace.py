@@ -74,7 +74,7 @@ class Traced:
     def __call__(self, *args: Any) -> Value:
         key, inputs = _inputs(args, self._name)
         if MODE.anomaly:
-            return self.fn(*_arguments(args, inputs))
+            return self._eager_call(args, inputs)
         entry = self._entries.get(key)
         if entry is None:
             if len(self._entries) >= _MAX_KEYS:  # not kept: keys may hold big settings
@@ -83,10 +83,10 @@ class Traced:
                     warnings.warn(f"trace({self._name}) runs eagerly for new argument shapes, "
                                   f"dtypes or settings: {_MAX_KEYS} were seen already (each "
                                   "needs a recording of its own)", stacklevel=2)
-                return self.fn(*_arguments(args, inputs))
+                return self._eager_call(args, inputs)
             entry = self._entries[key] = _Entry()
         if entry.eager is not None:
-            return self.fn(*_arguments(args, inputs))
+            return self._eager_call(args, inputs)
         recording = entry.confirmed
         if recording is not None:
             if not recording.current():  # a parameter changed shape, dtype or requires_grad
@@ -122,17 +122,29 @@ class Traced:
         return "record" if entry.calls + 1 == entry.next_check else "replay"
 
     # ------------------------------------------------------------------ recording
-    def _record(self, entry: _Entry, args: tuple, inputs: list) -> Value:
+    def _eager_call(self, args: tuple, inputs: list) -> Any:
+        return self._results(self.fn(*_arguments(args, inputs)))[1]
+
+    def _results(self, returned: Any) -> tuple[list[Value], Any]:
+        """``fn``'s result as a list of Values, and as the caller gets it: one Value, or a
+        tuple whose extra entries (predictions for metrics, say) are constants."""
+        outputs = list(returned) if isinstance(returned, (tuple, list)) else [returned]
+        if not outputs or not all(isinstance(v, Value) for v in outputs):
+            raise TypeError(f"trace({self._name}): the function must return a Value or a "
+                            f"tuple of Values (the result first), got {_kinds(returned)}")
+        if len(outputs) == 1 and not isinstance(returned, (tuple, list)):
+            return outputs, returned
+        return outputs, (outputs[0], *[constant(v.data) for v in outputs[1:]])
+
+    def _record(self, entry: _Entry, args: tuple, inputs: list) -> Any:
         values = _arguments(args, inputs)
         grad_mode = MODE.grad_enabled
         with enable_grad():  # the graph is the recording, also for calls under no_grad
-            out = self.fn(*values)
-        if not isinstance(out, Value):
-            raise TypeError(f"trace({self._name}): the function must return a Value, got "
-                            f"{type(out).__name__}")
-        recording = Recording.of(out, values, inputs)
+            outputs, returned = self._results(self.fn(*values))
+        recording = Recording.of(outputs, values, inputs, not isinstance(returned, Value))
         if not grad_mode or recording is not None and not recording.params:
-            out = constant(out.data)  # as a replay returns it
+            result = constant(outputs[0].data)  # as a replay returns it
+            returned = result if isinstance(returned, Value) else (result, *returned[1:])
         if recording is None:
             self._eager(entry, "its result is not computed by any op from the inputs or "
                                "parameters")
@@ -165,7 +177,7 @@ class Traced:
             else:
                 recording.compile()
                 entry.confirmed, entry.calls, entry.next_check = recording, 0, _FIRST_CHECK
-        return out
+        return returned
 
     def _eager(self, entry: _Entry, reason: str) -> None:
         entry.eager, entry.candidate = reason, None
@@ -173,12 +185,17 @@ class Traced:
                       stacklevel=4)
 
     # ------------------------------------------------------------------ replaying
-    def _replay(self, recording: Recording, inputs: list) -> Value:
+    def _replay(self, recording: Recording, inputs: list) -> Any:
         data = (*inputs, *[leaf.data for leaf in recording.leaves])
-        out, state = recording.forward(*data)
-        if not MODE.grad_enabled:
-            return constant(out)
-        return _record(self._op, out, recording.params, {"saved": (recording, data + state)})
+        outputs, state = recording.forward(*data)
+        if MODE.grad_enabled:
+            result = _record(self._op, outputs[0], recording.params,
+                             {"saved": (recording, data + state)})
+        else:
+            result = constant(outputs[0])
+        if not recording.returns_tuple:
+            return result
+        return (result, *[constant(v) for v in outputs[1:]])
 
 
 class _Entry:
@@ -254,6 +271,12 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     if len(set(arrays)) < len(arrays):  # one array passed twice: not the same call as two
         key.append(tuple(arrays.index(i) for i in arrays))
     return tuple(key), inputs
+
+
+def _kinds(returned: Any) -> str:
+    if isinstance(returned, (tuple, list)):
+        return f"{type(returned).__name__} of {', '.join(type(v).__name__ for v in returned)}"
+    return type(returned).__name__
 
 
 def _arguments(args: tuple, inputs: list) -> list:

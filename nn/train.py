@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd import AnomalyError, Value, detect_anomaly, gc_paused, no_grad
+from autograd import trace as trace_step
 
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .checks import integer_at_least
@@ -145,8 +146,10 @@ class Trainer:
                  callbacks: Sequence[Callback] = (), schedulers: Sequence[Any] = (),
                  progress: bool = True, seed: int | None = None,
                  steps_per_epoch: int | None = None, live_plot: bool = False,
-                 checkpoint: str | None = None) -> None:
+                 checkpoint: str | None = None, trace: bool = False) -> None:
         self.model, self.optimizer = model, optimizer
+        # the step's loss and predictions replayed by autograd.trace (see its guards)
+        self.traced = trace_step(self._loss_then_pred) if trace else None
         self.loss_fn = resolve_loss(loss)
         self.metrics = resolve_metrics(metrics, self.loss_fn)
         if seed is None:  # draw one and record it, so the run can be repeated from its History
@@ -180,6 +183,10 @@ class Trainer:
     def _loss(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Value, Value]:
         pred = _forward(self.model, Xb)
         return pred, self.loss_fn(pred, yb)
+
+    def _loss_then_pred(self, Xb: Value, yb: Any) -> tuple[Value, Value]:
+        pred, loss = self._loss(Xb, yb)
+        return loss, pred
 
     def _diverged(self, step: int, what: str, Xb, yb, lr: float) -> TrainingDiverged:
         """Replay the step under anomaly detection to name the op; build the error."""
@@ -231,7 +238,10 @@ class Trainer:
         paused for the step (it runs as before between steps)."""
         lr = self._lr()
         self.optimizer.zero_grad()
-        pred, loss = self._loss(Xb, yb)
+        if self.traced is None:
+            pred, loss = self._loss(Xb, yb)
+        else:
+            loss, pred = self.traced(Xb, yb)
         loss_value = float(loss.data)
         if not np.isfinite(loss_value):
             raise self._diverged(step, "the loss", Xb, yb, lr)
@@ -316,7 +326,8 @@ def fit(model: Any, loss: str | Callable, optimizer: Any, train: Any, val: Any =
         metrics: Sequence[str | Callable] | None = None, callbacks: Sequence[Callback] = (),
         progress: bool = True, *, seed: int | None = None, steps_per_epoch: int | None = None,
         schedulers: Sequence[Any] = (), diagnose: bool = False, live_plot: bool = False,
-        checkpoint: str | None = None, resume_from: str | None = None) -> History:
+        checkpoint: str | None = None, resume_from: str | None = None,
+        trace: bool = False) -> History:
     """Train `model` on ``train = (X, y)`` (or a DataLoader) and return its `History`.
 
     `loss` is a name from `nn.losses` or ``f(pred, target) -> scalar Value``; `val` an (X, y)
@@ -324,12 +335,15 @@ def fit(model: Any, loss: str | Callable, optimizer: Any, train: Any, val: Any =
     none for the regression losses (mse, mae). `seed` fixes the batch order.
     `schedulers` are stepped once per epoch. `checkpoint` writes a resumable checkpoint after
     each epoch; `resume_from` continues one bit for bit. `diagnose=True` prints the findings.
+    `trace=True` replays each batch shape's recorded step with `autograd.trace` (faster at
+    small batch; functions it cannot replay safely, such as Dropout in training, run eagerly
+    with a warning).
     Raises `TrainingDiverged` (model left at its last good weights) when numbers become nan/inf.
     """
     trainer = Trainer(model, loss, optimizer, train, val, batch_size=batch_size, metrics=metrics,
                       callbacks=callbacks, schedulers=schedulers, progress=progress, seed=seed,
                       steps_per_epoch=steps_per_epoch, live_plot=live_plot,
-                      checkpoint=checkpoint)
+                      checkpoint=checkpoint, trace=trace)
     history = trainer.run(epochs, resume_from=resume_from)
     if diagnose:
         history.diagnose(verbose=True)

@@ -337,7 +337,7 @@ def test_bad_arguments_and_results_are_named():
         step([[1.0], [1.0, 2.0]])
     with pytest.raises(TypeError, match=r"argument 0 \(dict\) is neither data nor"):
         step({"a": 1})
-    with pytest.raises(TypeError, match="must return a Value, got float"):
+    with pytest.raises(TypeError, match="must return a Value or a tuple of Values .*got float"):
         ag.trace(lambda x: 1.0)(np.ones(2))
     with pytest.raises(TypeError, match="expected a function"):
         ag.trace(3)
@@ -479,3 +479,43 @@ def test_ops_named_like_python_keywords_replay(name):
     for k in range(3):
         out = step(np.array([k, 1.0]))
     assert out.op.startswith("trace(") and out.item() == pytest.approx(2 * (2.0 + 3.0))
+
+
+def test_extra_results_come_back_as_constants_in_every_mode():
+    params, loss = make_mlp()
+    w1, b1, w2, b2 = params
+
+    def loss_and_logits(x, labels):
+        logits = ag.affine(ag.affine(x, w1, b1).tanh(), w2, b2)
+        return ag.softmax_cross_entropy(logits, labels, "mean"), logits
+
+    step = ag.trace(loss_and_logits)
+    modes = []
+    for x, y in batches(4):
+        modes.append(step.mode(x, y))
+        for p in params:
+            p.grad = None
+        out, logits = step(x, y)
+        out.backward()
+        expected, grads = numpy_mlp(x, y, *[p.data for p in params])
+        h = np.tanh(x @ w1.data.T + b1.data)
+        np.testing.assert_allclose(logits.data, h @ w2.data.T + b2.data, rtol=1e-12)
+        assert not logits.requires_grad and out.item() == pytest.approx(expected, rel=1e-12)
+        for p, g in zip(params, grads):
+            np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-14)
+    assert modes[-1] == "replay"
+    with ag.detect_anomaly():
+        out, logits = step(x, y)
+    assert out.op == "softmax_cross_entropy" and not logits.requires_grad
+
+
+def test_an_extra_result_that_is_not_an_ancestor_of_the_result():
+    w, v = Value(np.array([1.0, 2.0])), Value(np.array([3.0, -1.0]))
+    step = ag.trace(lambda x: ((x * w).sum(), (x * v).exp(), x))
+    for k in range(3):
+        out, side, same = step(np.array([k, 1.0]))
+    out.backward()
+    assert out.op.startswith("trace(") and v.grad is None
+    np.testing.assert_array_equal(w.grad, [2.0, 1.0])
+    np.testing.assert_allclose(side.data, np.exp([6.0, -1.0]))
+    np.testing.assert_array_equal(same.data, [2.0, 1.0])

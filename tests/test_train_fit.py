@@ -5,6 +5,7 @@ import io
 import json
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from nn.checkpoint import find_generators, read_checkpoint
 from nn.metrics import accuracy
 from nn.optim import StepLR
 from nn.progress import Progress, _bar_class
-from nn.train import TrainingDiverged, evaluate, fit, predict, predict_proba
+from nn.train import Trainer, TrainingDiverged, evaluate, fit, predict, predict_proba
 
 X, Y = moons(96, seed=0)
 XV, YV = moons(48, seed=1)
@@ -47,6 +48,30 @@ def test_linear_regression_records_match_numpy_gradient_descent():
     assert history.step["lr"] == [lr] * 5 and history.step["epoch"] == [0, 1, 2, 3, 4]
     assert sorted(history.step["batch"][0]) == list(range(40))
     assert np.allclose(history.epoch["loss"], history.step["loss"])
+
+
+def test_traced_fit_matches_numpy_minibatch_gradient_descent():
+    """fit(trace=True): the per-step losses and final weights of closed-form mini-batch GD
+    written here, with every batch after the first two replayed (no warning, no fallback)."""
+    rng = np.random.default_rng(0)
+    Xr = rng.normal(size=(40, 3))
+    yr = (Xr @ np.array([1.0, -2.0, 0.5]) + 0.3)[:, None]
+    model = make_mlp(3, (1,))
+    W, b = weights(model)["layers.0.weight"].copy(), weights(model)["layers.0.bias"].copy()
+    lr = 0.05
+    trainer = Trainer(model, "mse", SGD(model.parameters(), lr=lr), (Xr, yr), batch_size=10,
+                      metrics=(), progress=False, seed=0, trace=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = trainer.run(4)
+    assert trainer.traced.mode(Xr[:10], yr[:10]) == "replay"
+    for step in range(16):
+        rows = history.step["batch"][step]
+        r = Xr[rows] @ W[0] + b[0] - yr[rows, 0]
+        assert np.isclose(history.step["loss"][step], np.mean(r ** 2), rtol=1e-12)
+        W, b = W - lr * 2 * r @ Xr[rows] / len(rows), b - lr * np.array([2 * r.mean()])
+    assert np.allclose(weights(model)["layers.0.weight"], W, rtol=1e-12)
+    assert np.allclose(weights(model)["layers.0.bias"], b, rtol=1e-12)
 
 
 def test_epoch_loss_is_sample_weighted_mean_and_val_metrics_are_scored():
