@@ -26,6 +26,7 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 from __future__ import annotations
 
 import functools
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -96,6 +97,11 @@ class Traced:
                 if entry.calls != entry.next_check:
                     return self._replay(recording, inputs)
         return self._record(entry, args, inputs)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        """As a method decorator: the instance is the first argument, a setting (each
+        instance gets recordings of its own)."""
+        return self if instance is None else types.MethodType(self, instance)
 
     def code(self, *args: Any) -> str:
         """The Python that calls with such arguments replay: a straight-line ``forward``

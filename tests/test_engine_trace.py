@@ -519,3 +519,23 @@ def test_an_extra_result_that_is_not_an_ancestor_of_the_result():
     np.testing.assert_array_equal(w.grad, [2.0, 1.0])
     np.testing.assert_allclose(side.data, np.exp([6.0, -1.0]))
     np.testing.assert_array_equal(same.data, [2.0, 1.0])
+
+
+def test_a_traced_method_records_per_instance():
+    class Scaler:
+        def __init__(self, scale):
+            self.w = Value(np.array([scale, 1.0]))
+
+        @ag.trace
+        def loss(self, x):
+            return (x * self.w).sum()
+
+    a, b = Scaler(2.0), Scaler(3.0)
+    for k in range(3):
+        assert a.loss(np.array([k, 1.0])).item() == 2.0 * k + 1.0
+        assert b.loss(np.array([k, 1.0])).item() == 3.0 * k + 1.0
+    assert Scaler.loss.mode(a, np.zeros(2)) == "replay"
+    out = b.loss(np.array([5.0, 1.0]))
+    out.backward()
+    np.testing.assert_array_equal(b.w.grad, [5.0, 1.0])
+    assert a.w.grad is None
