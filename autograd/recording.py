@@ -75,6 +75,8 @@ class Recording:
                        for name, value in (node._attrs or {}).items()
                        if name not in ("saved", "needs")} for node in nodes]
         self.params = tuple(leaf for leaf in self.leaves if leaf.requires_grad)
+        result_leaves = set(forward_order(outputs[0]))
+        self.params_of_result = [p in result_leaves for p in self.params]
         # copies to compare recordings by (an array refilled in place would equal itself)
         self.seen = [None if leaf.requires_grad else _snapshot(leaf.data) for leaf in self.leaves]
         self.seen_attrs = [_snapshot(attrs) for attrs in self.attrs]
@@ -110,10 +112,23 @@ class Recording:
                 seen[0] = data  # updated in place by optimizers: usually the same array
         return True
 
-    def keep_inputs(self) -> Recording:
-        """Self, holding copies of its inputs (the caller may refill its arrays)."""
+    def keep(self) -> Recording:
+        """Self as a candidate: holding copies of its inputs (the caller may refill its
+        arrays) and of the parameters' values, to compare the next recording with."""
         self.inputs = [np.array(x) if isinstance(x, np.ndarray) else x for x in self.inputs]
+        self.param_values = [_snapshot(p.data) for p in self.params]
         return self
+
+    def unchanged_param(self, candidate: Recording) -> tuple | None:
+        """The shape of a parameter of the result with the value it had at ``candidate``'s
+        recording (None: all changed). Without an update in between, a value computed
+        from the parameters outside the graph (under no_grad) would pass for a constant."""
+        if [id(p) for p in self.params] != [id(p) for p in candidate.params]:
+            return None  # other parameters: difference() reports it
+        for p, value, used in zip(self.params, candidate.param_values, self.params_of_result):
+            if used and _same(value, p.data):
+                return np.shape(p.data)
+        return None
 
     def unchanged_input(self, other: Recording) -> int | None:
         """The first input equal to ``other``'s (None: all differ). Comparing recordings
@@ -137,6 +152,10 @@ class Recording:
             if changed:
                 slot = len(self.inputs) + m
                 user = next(op.name for op, slots in zip(self.ops, self.arg_slots) if slot in slots)
+                if a is b and not isinstance(a, Constant):
+                    return (f"the data of a Value without gradient used by '{user}' (shape "
+                            f"{b.shape}) changed between calls; trace cannot tell whether the "
+                            "function changes it (a replay would not) or you do outside it")
                 return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")

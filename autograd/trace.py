@@ -43,6 +43,7 @@ __all__ = ["Traced", "trace"]
 
 _FIRST_CHECK, _CHECK_FACTOR = 8, 8  # re-check calls 8, 64, 512, ... after confirmation
 _MAX_UNCHECKED = 4  # recordings in a row whose inputs did not all change: then run eagerly
+_MAX_UNCHANGED_PARAMS = 32  # recordings without a parameter update in between: likewise
 _MAX_KEYS = 16  # recordings kept per traced function (shapes, dtypes, settings)
 
 
@@ -94,8 +95,9 @@ class Traced:
                 entry.confirmed = None
             else:
                 entry.calls += 1
-                if entry.calls != entry.next_check:
+                if entry.calls < entry.next_check:
                     return self._replay(recording, inputs)
+                entry.next_check *= _CHECK_FACTOR  # (before fn runs: it may raise)
         return self._record(entry, args, inputs)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
@@ -125,7 +127,7 @@ class Traced:
             return f"eager: {_MAX_KEYS} argument shapes, dtypes or settings were seen already"
         if entry is None or entry.confirmed is None or not entry.confirmed.current():
             return "record"
-        return "record" if entry.calls + 1 == entry.next_check else "replay"
+        return "record" if entry.calls + 1 >= entry.next_check else "replay"
 
     # ------------------------------------------------------------------ recording
     def _eager_call(self, args: tuple, inputs: list) -> Any:
@@ -165,17 +167,25 @@ class Traced:
                     f"another graph than the recorded one ({difference}); replayed results "
                     "may have been wrong. Python in the function reads data or state that "
                     "changes between calls: run it without trace")
-            entry.next_check *= _CHECK_FACTOR
-        elif entry.candidate is None:
-            entry.candidate = recording.keep_inputs()
+        elif entry.candidate is None or not entry.candidate.current():
+            entry.candidate = recording.keep()  # (a parameter changed since: start again)
         elif (same := recording.unchanged_input(entry.candidate)) is not None:
             entry.unchecked += 1
-            entry.candidate = recording.keep_inputs()
+            entry.candidate = recording.keep()
             if entry.unchecked >= _MAX_UNCHECKED:
                 self._eager(entry, f"argument {same} had the same value in {_MAX_UNCHECKED + 1} "
                                    "calls in a row, so no recording can be checked (a constant "
                                    "computed from it would look constant)")
+        elif (param := recording.unchanged_param(entry.candidate)) is not None:
+            entry.unchanged_params += 1  # e.g. gradient accumulation: no update in between
+            entry.candidate = recording.keep()
+            if entry.unchanged_params >= _MAX_UNCHANGED_PARAMS:
+                self._eager(entry, f"a parameter of shape {param} kept its value over "
+                                   f"{_MAX_UNCHANGED_PARAMS + 1} calls (trace replays training "
+                                   "steps: values computed from parameters outside the graph, "
+                                   "under no_grad, are checked only across an update)")
         else:
+            entry.unchecked = 0
             difference = entry.candidate.difference(recording)
             entry.candidate = None
             if difference:
@@ -208,11 +218,12 @@ class _Entry:
     """What is known about calls with one key: a recording waiting for a second one
     (``candidate``), a ``confirmed`` one with its call count, or why it runs ``eager``."""
 
-    __slots__ = ("candidate", "confirmed", "calls", "next_check", "unchecked", "eager")
+    __slots__ = ("candidate", "confirmed", "calls", "next_check", "unchecked",
+                 "unchanged_params", "eager")
 
     def __init__(self) -> None:
         self.candidate = self.confirmed = self.eager = None
-        self.calls = self.next_check = self.unchecked = 0
+        self.calls = self.next_check = self.unchecked = self.unchanged_params = 0
 
 
 def _replay_vjp(g: Any, out: Any, *params: Any, saved: tuple) -> tuple:

@@ -63,11 +63,14 @@ def test_netgrad_step_equals_reference_step(activation):
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
 def test_traced_step_replays_the_reference_step(activation):
-    reference, model, x, labels = _problem(activation)
+    _, model, x, labels = _problem(activation)
     rng = np.random.default_rng(4)
-    for _ in range(2):  # two different batches confirm the recording
-        model.traced_loss(rng.standard_normal(x.shape), rng.integers(0, 3, len(labels)))
+    for _ in range(2):  # two training steps on different batches confirm the recording
+        model.step(rng.standard_normal(x.shape), rng.integers(0, 3, len(labels)), 0.1,
+                   traced=True)
     assert model.traced_loss.mode(x, labels) == "replay"
+    data = [p.data.copy() for p in model.params]
+    reference = NumpyMLP(list(zip(data[::2], data[1::2])), activation)
     loss_ref, grad_w, grad_b = reference.gradients(x, labels)
     model.optimizer.zero_grad()
     loss = model.traced_loss(x, labels)

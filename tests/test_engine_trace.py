@@ -1,6 +1,7 @@
 """trace: replayed calls against a NumPy re-implementation and central differences, and the
 guards that keep a replay from reusing what changes between calls."""
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -44,14 +45,41 @@ def batches(n_calls, batch=4, seed=1):
     return [(rng.standard_normal((batch, 5)), rng.integers(0, 3, batch)) for _ in range(n_calls)]
 
 
+@contextlib.contextmanager
+def moved(params):
+    """The parameters moved by 1e-3 inside the block, then restored exactly: replay needs an
+    update between the two recordings it compares, and the tests' expected values stay
+    those of the unmoved parameters."""
+    saved = [np.array(p.data) for p in params]
+    for p in params:
+        p.data += 1e-3
+    yield
+    for p, value in zip(params, saved):
+        if type(p.data) is float:
+            p.data = float(value)
+        else:
+            p.data[...] = value
+
+
+def prime(step, params, *calls):
+    """``step`` called on each argument tuple in ``calls``, the parameters `moved` during the
+    second call. The last result."""
+    for i, args in enumerate(calls):
+        if i == 1:
+            with moved(params):
+                out = step(*args)
+        else:
+            out = step(*args)
+    return out
+
+
 def primed_mlp():
     """The MLP's traced loss confirmed on two batches (the next call replays), its
     parameters and a third batch."""
     params, loss = make_mlp()
     step = ag.trace(loss)
     data = batches(3)
-    for x, y in data[:2]:
-        step(x, y)
+    prime(step, params, *data[:2])
     return params, step, *data[2]
 
 
@@ -83,8 +111,7 @@ def test_replayed_gradients_with_broadcasting_match_central_differences(w_shape,
     w = Value(rng.standard_normal(w_shape))
     b = Value(rng.standard_normal(b_shape))
     step = ag.trace(lambda x: ((x * w + b).sigmoid() ** 2).sum() / (x.exp() + w).sum())
-    for _ in range(3):
-        step(rng.standard_normal((2, 3)))
+    prime(step, [w, b], *[(rng.standard_normal((2, 3)),) for _ in range(3)])
     x = rng.standard_normal((2, 3))
     assert step.mode(x) == "replay"
     out = step(x)
@@ -121,8 +148,9 @@ def test_gradients_through_a_replayed_result_and_accumulation():
 def test_parameters_fed_one_passed_through_gradient_get_their_own_arrays():
     w1, w2 = Value(np.ones(3)), Value(np.ones(3))
     step = ag.trace(lambda x: (x * (w1 + w2)).sum())
-    for x in ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], [3.0, 4.0, 5.0]):
-        out = step(np.array(x))
+    calls = [(np.array(x, dtype=float),) for x in ([1, 2, 3], [2, 3, 4], [3, 4, 5])]
+    out = prime(step, [w1, w2], *calls)
+    assert out.op.startswith("trace(")
     out.backward()
     out.backward()
     assert w1.grad is not w2.grad
@@ -134,18 +162,20 @@ def test_a_refilled_input_buffer_is_read_afresh():
     w = Value(np.array([1.0, -2.0]))
     step = ag.trace(lambda x: (x * w).sum())
     buffer = np.zeros(2)
-    for value in ([1.0, 1.0], [2.0, 5.0], [3.0, 4.0]):
-        buffer[:] = value
-        out = step(buffer)
-        assert out.item() == value[0] - 2 * value[1]
-    assert out.op.startswith("trace(")
+    buffer[:] = [1.0, 1.0]
+    step(buffer)
+    buffer[:] = [2.0, 5.0]
+    with moved([w]):
+        step(buffer)
+    buffer[:] = [3.0, 4.0]
+    out = step(buffer)
+    assert out.op.startswith("trace(") and out.item() == 3.0 - 8.0
 
 
 def test_scalar_graphs_replay():
     a, b = Value(0.5), Value(-1.0)
     step = ag.trace(lambda x: (x * a + b).tanh())
-    for x in (0.1, 0.2, 0.3):
-        out = step(x)
+    out = prime(step, [a, b], (0.1,), (0.2,), (0.3,))
     out.backward()
     assert out.op.startswith("trace(")
     assert out.item() == pytest.approx(np.tanh(0.15 - 1.0))
@@ -159,8 +189,7 @@ def test_code_shows_the_replayed_program():
     (x1, y1), (x2, y2) = batches(2)
     with pytest.raises(ValueError, match="no replay for such arguments yet"):
         step.code(x1, y1)
-    step(x1, y1)
-    step(x2, y2)
+    prime(step, params, (x1, y1), (x2, y2))
     code = step.code(x1, y1)
     assert "def forward(" in code and "def backward(" in code
     assert "softmax_cross_entropy(" in code and "affine_vjp(" in code
@@ -172,10 +201,10 @@ def test_identical_inputs_do_not_confirm_a_recording():
     w = Value(np.ones(2))
     step = ag.trace(lambda x: (x * w).sum())
     x = np.array([1.0, 2.0])
-    for _ in range(4):
-        step(x)
+    prime(step, [w], *[(x,)] * 4)
     assert step.mode(x) == "record"  # a constant made from x would look constant
-    step(x + 1)
+    with moved([w]):
+        step(x + 1)
     assert step.mode(x) == "replay"
 
 
@@ -214,8 +243,7 @@ def test_a_random_mask_makes_the_function_run_eagerly_with_correct_results():
 
     step = ag.trace(dropped)
     with pytest.warns(UserWarning, match=r"constant operand of '\*'.*Dropout"):
-        for x in np.arange(12.0).reshape(3, 4):
-            step(x)
+        prime(step, [w], *[(x,) for x in np.arange(12.0).reshape(3, 4)])
     assert step.mode(np.zeros(4)).startswith("eager: a constant operand of '*'")
     for k in range(5):
         x = np.full(4, float(k))
@@ -230,8 +258,7 @@ def test_control_flow_on_the_data_makes_the_function_run_eagerly():
 
     step = ag.trace(branchy)
     with pytest.warns(UserWarning, match="different graph"):
-        step(np.array([1.0, 2.0]))
-        step(np.array([-1.0, -2.0]))
+        prime(step, [w], (np.array([1.0, 2.0]),), (np.array([-1.0, -2.0]),))
     assert step(np.array([-1.0, 0.0])).item() == pytest.approx(np.exp(-1.0) + 1.0)
     assert step(np.array([3.0, 1.0])).item() == pytest.approx(4.0)
 
@@ -240,8 +267,7 @@ def test_a_number_computed_from_the_data_in_python_makes_it_run_eagerly():
     w = Value(np.ones(2))
     step = ag.trace(lambda x: (x * w).sum() * float(x.data.max()))
     with pytest.warns(UserWarning, match=r"constant operand of '\*'"):
-        step(np.array([1.0, 2.0]))
-        step(np.array([3.0, 1.0]))
+        prime(step, [w], (np.array([1.0, 2.0]),), (np.array([3.0, 1.0]),))
     assert step(np.array([5.0, 1.0])).item() == pytest.approx(30.0)
 
 
@@ -249,8 +275,7 @@ def test_changed_python_state_after_replay_began_raises_at_the_check():
     w = Value(np.ones(2))
     state = {"scale": 2.0}
     step = ag.trace(lambda x: (x * w).sum() * state["scale"])
-    step(np.array([1.0, 2.0]))
-    step(np.array([2.0, 3.0]))
+    prime(step, [w], (np.array([1.0, 2.0]),), (np.array([2.0, 3.0]),))
     state["scale"] = 5.0  # read by Python, frozen in the recording
     with pytest.raises(TraceError, match="another graph than the recorded one"):
         for k in range(8):  # the 8th call after replay began re-records
@@ -260,21 +285,18 @@ def test_changed_python_state_after_replay_began_raises_at_the_check():
 def test_parameters_that_change_shape_or_freeze_are_recorded_anew():
     w = Value(np.ones(2))
     step = ag.trace(lambda x: (x * w).sum())
-    for k in range(3):
-        step(np.array([k, 1.0]))
+    prime(step, [w], *[(np.array([k, 1.0]),) for k in range(3)])
     w.data = np.ones((2, 2))  # a new array of another shape
     assert step.mode(np.zeros(2)) == "record"
     assert step(np.array([1.0, 2.0])).item() == 6.0
     w.data = np.ones(2)
-    for k in range(3):
-        step(np.array([k, 2.0]))
+    prime(step, [w], *[(np.array([k, 2.0]),) for k in range(3)])
     w.requires_grad = False
     out = step(np.array([1.0, 2.0]))
     assert not out.requires_grad  # nothing left to differentiate
     w.requires_grad = True
     w.grad = None
-    for k in range(3):
-        out = step(np.array([k, 5.0]))
+    out = prime(step, [w], *[(np.array([k, 5.0]),) for k in range(3)])
     out.backward()
     np.testing.assert_array_equal(w.grad, [2.0, 5.0])
 
@@ -283,11 +305,11 @@ def test_each_shape_and_setting_gets_its_own_recording():
     w = Value(np.ones(3))
     step = ag.trace(lambda x, power: ((x * w) ** power).sum())
     rng = np.random.default_rng(0)
-    for _ in range(3):
-        for shape in ((3,), (2, 3)):
-            for power in (1, 2):
-                x = rng.standard_normal(shape)
-                assert step(x, power).item() == pytest.approx(float((x**power).sum()))
+    for shape in ((3,), (2, 3)):
+        for power in (1, 2):
+            calls = [(rng.standard_normal(shape), power) for _ in range(3)]
+            out = prime(step, [w], *calls)
+            assert out.item() == pytest.approx(float((calls[2][0] ** power).sum()))
     assert step.mode(np.zeros((2, 3)), 2) == "replay"
     assert step.mode(np.zeros((4, 3)), 2) == "record"
 
@@ -322,8 +344,7 @@ def test_no_grad_on_recording_calls_returns_a_constant():
 def test_second_order_through_a_replay_is_refused():
     w = Value(np.ones(2))
     step = ag.trace(lambda x: (x * w).sum() ** 2)
-    for k in range(3):
-        out = step(np.array([k, 1.0]))
+    out = prime(step, [w], *[(np.array([k, 1.0]),) for k in range(3)])
     with pytest.raises(TypeError, match="create_graph=True"):
         out.backward(create_graph=True)
 
@@ -354,8 +375,7 @@ def test_a_result_that_needs_no_recorded_op_runs_eagerly():
 def test_float32_stays_float32():
     params, loss = make_mlp(dtype=np.float32)
     step = ag.trace(loss)
-    for x, y in batches(3):
-        out = step(x.astype(np.float32), y)
+    out = prime(step, params, *[(x.astype(np.float32), y) for x, y in batches(3)])
     out.backward()
     assert out.op.startswith("trace(")
     assert out.dtype == np.float32
@@ -381,8 +401,7 @@ def test_a_constant_refilled_inside_the_function_makes_it_run_eagerly():
 
     step = ag.trace(scaled)
     with pytest.warns(UserWarning, match="constant operand"):
-        step(np.array([1.0, 2.0]))
-        step(np.array([-3.0, 1.0]))
+        prime(step, [w], (np.array([1.0, 2.0]),), (np.array([-3.0, 1.0]),))
     assert step(np.array([2.0, -3.0])).item() == pytest.approx(4.0 - 9.0)
 
 
@@ -396,8 +415,7 @@ def test_custom_ops_named_like_the_generated_code_s_variables_replay():
         ops.append(op)
     w = Value(np.array([1.0, 2.0]))
     step = ag.trace(lambda x: ops[2](ops[1](ops[0](x * w))).sum())
-    for k in range(3):
-        out = step(np.array([k, 1.0]))
+    out = prime(step, [w], *[(np.array([k, 1.0]),) for k in range(3)])
     out.backward()
     assert out.op.startswith("trace(")
     assert out.item() == 27.0 * (2.0 * 1.0 + 1.0 * 2.0)
@@ -410,11 +428,10 @@ def test_a_scalar_parameter_sums_each_array_gradient_whole(y_shape):
     w = Value(0.5)  # a Python float: array gradients reaching it must be summed to ()
     step = ag.trace(lambda x, y: (w * x).sum() + (w * y).exp().sum())
     rng = np.random.default_rng(0)
-    for _ in range(3):
-        x, y = rng.standard_normal(3), rng.standard_normal(y_shape)
-        w.grad = None
-        out = step(x, y)
-        out.backward()
+    calls = [(rng.standard_normal(3), rng.standard_normal(y_shape)) for _ in range(3)]
+    out = prime(step, [w], *calls)
+    out.backward()
+    x, y = calls[2]
     assert out.op.startswith("trace(")
     assert w.grad == pytest.approx(x.sum() + (y * np.exp(0.5 * y)).sum(), rel=1e-12)
 
@@ -434,12 +451,10 @@ def test_one_array_passed_twice_is_recorded_apart_from_two_arrays():
 def test_a_traced_function_calling_a_traced_function_runs_eagerly():
     w = Value(np.array([1.0, 2.0]))
     inner = ag.trace(lambda x: (x * w).sum())
-    for k in range(3):
-        inner(np.array([k, 1.0]))
+    prime(inner, [w], *[(np.array([k, 1.0]),) for k in range(3)])
     outer = ag.trace(lambda x: inner(x.data) * 2.0 + (w * w).sum())
     with pytest.warns(UserWarning, match="calls a traced function"):
-        for k in range(3):
-            outer(np.array([k, 2.0]))
+        prime(outer, [w], *[(np.array([k, 2.0]),) for k in range(3)])
     assert outer(np.array([3.0, 1.0])).item() == pytest.approx(2 * 5.0 + 5.0)
 
 
@@ -447,9 +462,9 @@ def test_numpy_integer_scalars_are_settings():
     w = Value(np.ones((2, 3)))
     step = ag.trace(lambda x, axis: (x * w).sum(axis=axis).sum())
     rng = np.random.default_rng(0)
-    for _ in range(3):
-        x = rng.standard_normal((2, 3))
-        assert step(x, np.int64(1)).item() == pytest.approx(x.sum())
+    calls = [(rng.standard_normal((2, 3)), np.int64(1)) for _ in range(3)]
+    assert prime(step, [w], *calls).item() == pytest.approx(calls[2][0].sum())
+    x = calls[2][0]
     assert step.mode(x, np.int64(1)) == "replay" and step.mode(x, np.int64(0)) == "record"
 
 
@@ -476,8 +491,7 @@ def test_ops_named_like_python_keywords_replay(name):
     op.defvjp(lambda g, out, x: (g * 2.0,))
     w = Value(np.array([1.0, 3.0]))
     step = ag.trace(lambda x: op(x * w).sum())
-    for k in range(3):
-        out = step(np.array([k, 1.0]))
+    out = prime(step, [w], *[(np.array([k, 1.0]),) for k in range(3)])
     assert out.op.startswith("trace(") and out.item() == pytest.approx(2 * (2.0 + 3.0))
 
 
@@ -503,6 +517,7 @@ def test_extra_results_come_back_as_constants_in_every_mode():
         assert not logits.requires_grad and out.item() == pytest.approx(expected, rel=1e-12)
         for p, g in zip(params, grads):
             np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-14)
+            p.data -= 0.1 * p.grad
     assert modes[-1] == "replay"
     with ag.detect_anomaly():
         out, logits = step(x, y)
@@ -512,8 +527,7 @@ def test_extra_results_come_back_as_constants_in_every_mode():
 def test_an_extra_result_that_is_not_an_ancestor_of_the_result():
     w, v = Value(np.array([1.0, 2.0])), Value(np.array([3.0, -1.0]))
     step = ag.trace(lambda x: ((x * w).sum(), (x * v).exp(), x))
-    for k in range(3):
-        out, side, same = step(np.array([k, 1.0]))
+    out, side, same = prime(step, [w, v], *[(np.array([k, 1.0]),) for k in range(3)])
     out.backward()
     assert out.op.startswith("trace(") and v.grad is None
     np.testing.assert_array_equal(w.grad, [2.0, 1.0])
@@ -532,10 +546,97 @@ def test_a_traced_method_records_per_instance():
 
     a, b = Scaler(2.0), Scaler(3.0)
     for k in range(3):
-        assert a.loss(np.array([k, 1.0])).item() == 2.0 * k + 1.0
-        assert b.loss(np.array([k, 1.0])).item() == 3.0 * k + 1.0
+        with moved([a.w, b.w] if k == 1 else []):
+            a.loss(np.array([k, 1.0]))
+            b.loss(np.array([k, 1.0]))
+    assert a.loss(np.array([4.0, 1.0])).item() == 9.0
+    assert b.loss(np.array([4.0, 1.0])).item() == 13.0
     assert Scaler.loss.mode(a, np.zeros(2)) == "replay"
     out = b.loss(np.array([5.0, 1.0]))
     out.backward()
     np.testing.assert_array_equal(b.w.grad, [5.0, 1.0])
     assert a.w.grad is None
+
+
+# ------------------------------------------------------------- found by a second review
+def test_an_error_at_a_check_call_keeps_the_later_checks():
+    w = Value(np.ones((3, 4)))
+    step = ag.trace(lambda x, y: ag.softmax_cross_entropy(x @ w, y, "mean"))
+    rng = np.random.default_rng(0)
+    prime(step, [w], *[(rng.standard_normal((2, 3)), np.array([k, 1])) for k in range(2)])
+    modes = []
+    for call in range(1, 65):
+        x, y = rng.standard_normal((2, 3)), np.array([0, 3])
+        modes.append(step.mode(x, y))
+        if call == 8:  # the first check call fails on bad labels
+            with pytest.raises(DataError):
+                step(x, np.array([0, 7]))
+        else:
+            step(x, y)
+    assert modes[7] == "record" and modes[63] == "record"  # calls 8 and 64 re-check
+    assert modes.count("record") == 2
+
+
+def test_freezing_a_parameter_between_two_recordings_starts_again():
+    w, v = Value(np.ones(2)), Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w + x * v).sum())
+    step(np.array([1.0, 2.0]))  # the candidate
+    v.requires_grad = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with moved([w]):
+            step(np.array([2.0, 1.0]))  # not compared with the candidate: recorded anew
+        step(np.array([3.0, 1.0]))
+    out = step(np.array([4.0, 1.0]))
+    assert out.op.startswith("trace(") and out.item() == 10.0
+    out.backward()
+    assert v.grad is None
+    np.testing.assert_array_equal(w.grad, [4.0, 1.0])
+
+
+def test_the_unchanged_input_count_restarts_after_a_confirmation():
+    w = Value(np.ones(2))
+    step = ag.trace(lambda x: (x * w).sum())
+    x = np.array([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for round_ in range(6):  # each round: a dtype change (recorded anew), x twice, a new x
+            w.data = np.ones(2, dtype=np.float32 if round_ % 2 else np.float64)
+            assert step.mode(x) == "record"
+            step(x)
+            step(x.copy())
+            with moved([w]):
+                step(x + round_ + 1)
+            assert step.mode(x) == "replay"
+
+
+def test_a_value_computed_from_parameters_under_no_grad_waits_for_an_update():
+    rng = np.random.default_rng(0)
+    w = Value(rng.standard_normal(3))
+
+    def normalised(x):
+        with ag.no_grad():
+            scale = (w * w).sum().sqrt()  # a constant of the graph, made from a parameter
+        return ((x * w).sum() / scale) ** 2
+
+    step = ag.trace(normalised)
+    with pytest.warns(UserWarning, match=r"constant operand of '/'"):  # seen across an update
+        for _update in range(3):  # two micro-batches per update
+            for _micro_batch in range(2):
+                x = rng.standard_normal(3)
+                out = step(x)
+                expected = float((x @ w.data) / np.linalg.norm(w.data)) ** 2
+                assert out.item() == pytest.approx(expected)
+            w.data -= 0.1 * rng.standard_normal(3)
+    assert step.mode(x).startswith("eager")
+
+
+def test_a_frozen_value_updated_in_place_is_named_in_the_warning():
+    w, target = Value(np.ones(2)), Value(np.ones(2), requires_grad=False)
+    step = ag.trace(lambda x: ((x * w - target) ** 2).sum())
+    step(np.array([1.0, 2.0]))
+    target.data *= 0.5  # an EMA-style update outside the function
+    with pytest.warns(UserWarning, match="the data of a Value without gradient used by '-'"):
+        with moved([w]):
+            step(np.array([2.0, 1.0]))
+    assert step(np.array([1.0, 1.0])).item() == pytest.approx(0.5)
