@@ -2,8 +2,9 @@
 
 At small batch a training step is mostly Python: building nodes, ordering the graph, the
 layers' and losses' checks. ``step = trace(fn)`` records the graph ``fn`` builds; once two
-calls on different inputs have built the same graph, later calls run only the recorded
-ops' forward functions, and ``backward()`` only their VJP rules, on the new inputs. The
+training steps (calls on different inputs, with a parameter update between them) have built
+the same graph, later calls run only the recorded ops' forward functions, and
+``backward()`` only their VJP rules, on the new inputs. The
 result is one node whose parents are the parameters, so ``backward()``, ``gradients()``
 and optimizers work on it as on any Value.
 
@@ -12,11 +13,12 @@ so updates are seen) and constants. ``fn``'s Python does not run on a replay: it
 its checks and any value it computes from the data outside the engine (an ``.item()``, an
 ``if`` on data, a NumPy mask, a Dropout mask) stay as recorded. The guards:
 
-- replay starts only after two recordings, every input different between them, built the
-  same graph with equal constants; otherwise ``fn`` runs eagerly from then on (with a
-  warning naming the op whose operand or setting changed), as it does after five calls in
-  a row with an unchanged input, when ``fn`` calls another traced function, or for more
-  than 16 argument shapes (one array passed as two arguments is a shape of its own);
+- replay starts only after two recordings, every input and every parameter of the result
+  different between them, built the same graph with equal constants; otherwise ``fn`` runs
+  eagerly from then on (with a warning naming the op whose operand or setting changed), as
+  it does after five calls in a row with an unchanged input, 32 without a parameter update,
+  when ``fn`` calls another traced function, or for more than 16 argument shapes (one array
+  passed as two arguments is a shape of its own);
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
 - calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError;
