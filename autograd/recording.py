@@ -61,6 +61,11 @@ class Recording:
                         slot_of[parent] = len(inputs) + len(self.leaves)
                         self.leaves.append(parent)
         self.first = len(inputs) + len(self.leaves)
+        # leaves that are an input reshaped (nn.mse's (N,) target against (N, 1)
+        # predictions): made from the call's input by the generated forward
+        self.reshaped = [None if leaf.requires_grad else _reshape_of(leaf.data, inputs)
+                         for leaf in self.leaves]
+        self.read = [leaf for leaf, r in zip(self.leaves, self.reshaped) if r is None]
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.out_slots = [slot_of[out] for out in outputs]
         # backward runs only the VJPs of nodes the first output (the result) depends on
@@ -78,11 +83,12 @@ class Recording:
         result_leaves = set(forward_order(outputs[0]))
         self.params_of_result = [p in result_leaves for p in self.params]
         # copies to compare recordings by (an array refilled in place would equal itself)
-        self.seen = [None if leaf.requires_grad else _snapshot(leaf.data) for leaf in self.leaves]
+        self.seen = [None if leaf.requires_grad else r if r is not None else _snapshot(leaf.data)
+                     for leaf, r in zip(self.leaves, self.reshaped)]
         self.seen_attrs = [_snapshot(attrs) for attrs in self.attrs]
         self.param_slots = [len(inputs) + m for m, leaf in enumerate(self.leaves)
                             if leaf.requires_grad]
-        self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.leaves
+        self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.read
                         if not isinstance(leaf, Constant)]  # (constants are the recording's)
         self.source = self.forward = self.backward = None  # see compile()
 
@@ -211,7 +217,13 @@ def _compile(rec: Recording) -> tuple[str, Callable, Callable]:
 def _forward_source(rec: Recording, names: list[str], calls: list[str],
                     settings: list[list[str]]) -> tuple[str, list[str]]:
     """``def forward``: one line per op; and the names of the state it returns."""
-    lines, state = [f"def forward({', '.join(names[:rec.first])}):"], []
+    given = _given(rec, names)
+    lines, state = [f"def forward({', '.join(given)}):"], []
+    for m, reshape in enumerate(rec.reshaped):
+        if reshape is not None:
+            k, shape = reshape
+            lines.append(f"    l{m} = i{k}.reshape({shape!r})")
+            state.append(f"l{m}")
     for j, (op, slots) in enumerate(zip(rec.ops, rec.arg_slots)):
         outputs = f"v{j}, k{j}" if op.saves else f"v{j}"
         args = ", ".join([names[s] for s in slots] + settings[j])
@@ -221,6 +233,12 @@ def _forward_source(rec: Recording, names: list[str], calls: list[str],
     comma = "," * (len(state) == 1)
     lines.append(f"    return ({outputs},), ({', '.join(state)}{comma})")
     return "\n".join(lines), state
+
+
+def _given(rec: Recording, names: list[str]) -> list[str]:
+    """The names forward receives: the inputs and the leaves read at each call."""
+    read = [names[len(rec.inputs) + m] for m, r in enumerate(rec.reshaped) if r is None]
+    return names[:len(rec.inputs)] + read
 
 
 def _backward_source(rec: Recording, names: list[str], calls: list[str],
@@ -233,7 +251,7 @@ def _backward_source(rec: Recording, names: list[str], calls: list[str],
         if any(needs) and rec.first + j in rec.result_nodes:
             grad_slots.add(rec.first + j)
             needed.append((j, needs))
-    lines = [f"def backward(g, {', '.join(names[:rec.first] + state)}):",
+    lines = [f"def backward(g, {', '.join(_given(rec, names) + state)}):",
              f"    g_{names[rec.out_slots[0]]} = g"]
     assigned = set()
     for j, needs in reversed(needed):
@@ -334,6 +352,20 @@ def _signature(leaf: Value) -> tuple:
     if type(data) is float:
         return (leaf.requires_grad, float)
     return (leaf.requires_grad, type(data), data.shape, data.dtype)
+
+
+def _reshape_of(data: Any, inputs: list) -> tuple[int, tuple] | None:
+    """(k, shape) when ``data`` is input k viewed in another shape: the same memory, dtype
+    and C order (so its values are those of ``inputs[k].reshape(shape)`` for any input)."""
+    if type(data) is not np.ndarray or data.base is None or not data.flags.c_contiguous:
+        return None
+    start = data.__array_interface__["data"][0]
+    for k, x in enumerate(inputs):
+        if (type(x) is np.ndarray and x.shape != data.shape and x.size == data.size
+                and x.dtype == data.dtype and x.flags.c_contiguous
+                and x.__array_interface__["data"][0] == start):
+            return k, data.shape
+    return None
 
 
 def _snapshot(value: Any) -> Any:

@@ -204,7 +204,7 @@ class Traced:
 
     # ------------------------------------------------------------------ replaying
     def _replay(self, recording: Recording, inputs: list) -> Any:
-        data = (*inputs, *[leaf.data for leaf in recording.leaves])
+        data = (*inputs, *[leaf.data for leaf in recording.read])
         outputs, state = recording.forward(*data)
         if MODE.grad_enabled:
             result = _record(self._op, outputs[0], recording.params,

@@ -381,7 +381,7 @@ def test_l2_penalty_on_scalars_and_as_sgd_weight_decay():
 def test_traced_losses_replay_with_their_targets_as_inputs():
     rng = np.random.default_rng(0)
     w = Value(rng.standard_normal(3))
-    mse = ag.trace(lambda x, t: nn.mse((x * w).sum(axis=1), t))
+    mse = ag.trace(lambda x, t: nn.mse((x * w).sum(axis=1, keepdims=True), t))  # (N,1), (N,)
     soft = ag.trace(lambda x, p: nn.cross_entropy(x * w, p))
     with warnings.catch_warnings():
         warnings.simplefilter("error")

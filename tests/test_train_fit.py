@@ -50,12 +50,16 @@ def test_linear_regression_records_match_numpy_gradient_descent():
     assert np.allclose(history.epoch["loss"], history.step["loss"])
 
 
-def test_traced_fit_matches_numpy_minibatch_gradient_descent():
+@pytest.mark.parametrize("column", [True, False])
+def test_traced_fit_matches_numpy_minibatch_gradient_descent(column):
     """fit(trace=True): the per-step losses and final weights of closed-form mini-batch GD
-    written here, with every batch after the first two replayed (no warning, no fallback)."""
+    written here, with every batch after the first two replayed (no warning, no fallback),
+    for targets (N, 1) like the predictions and (N,) (nn.mse reshapes those: a view)."""
     rng = np.random.default_rng(0)
     Xr = rng.normal(size=(40, 3))
-    yr = (Xr @ np.array([1.0, -2.0, 0.5]) + 0.3)[:, None]
+    yr = Xr @ np.array([1.0, -2.0, 0.5]) + 0.3
+    if column:
+        yr = yr[:, None]
     model = make_mlp(3, (1,))
     W, b = weights(model)["layers.0.weight"].copy(), weights(model)["layers.0.bias"].copy()
     lr = 0.05
@@ -67,7 +71,7 @@ def test_traced_fit_matches_numpy_minibatch_gradient_descent():
     assert trainer.traced.mode(Xr[:10], yr[:10]) == "replay"
     for step in range(16):
         rows = history.step["batch"][step]
-        r = Xr[rows] @ W[0] + b[0] - yr[rows, 0]
+        r = Xr[rows] @ W[0] + b[0] - yr[rows].reshape(-1)
         assert np.isclose(history.step["loss"][step], np.mean(r ** 2), rtol=1e-12)
         W, b = W - lr * 2 * r @ Xr[rows] / len(rows), b - lr * np.array([2 * r.mean()])
     assert np.allclose(weights(model)["layers.0.weight"], W, rtol=1e-12)
