@@ -51,15 +51,15 @@ class Recording:
         input_arrays = {id(x): k for k, x in enumerate(inputs) if isinstance(x, np.ndarray)}
         nodes = list(dict.fromkeys(node for out in outputs for node in forward_order(out)
                                    if node._op is not None))  # (each walk is in order)
-        for node in nodes:
-            for parent in node._parents:
-                if parent._op is None and parent not in slot_of:
-                    k = None if parent.requires_grad else input_arrays.get(id(parent.data))
-                    if k is not None:
-                        slot_of[parent] = k
-                    else:
-                        slot_of[parent] = len(inputs) + len(self.leaves)
-                        self.leaves.append(parent)
+        operands = [p for node in nodes for p in node._parents] + outputs[1:]  # (extras too)
+        for leaf in operands:
+            if leaf._op is None and leaf not in slot_of:
+                k = None if leaf.requires_grad else input_arrays.get(id(leaf.data))
+                if k is not None:
+                    slot_of[leaf] = k
+                else:
+                    slot_of[leaf] = len(inputs) + len(self.leaves)
+                    self.leaves.append(leaf)
         self.first = len(inputs) + len(self.leaves)
         # leaves that are an input reshaped (nn.mse's (N,) target against (N, 1)
         # predictions): made from the call's input by the generated forward
@@ -144,8 +144,10 @@ class Recording:
                 return k
         return None
 
-    def difference(self, other: Recording) -> str | None:
-        """How ``other`` differs from this recording, in the user's terms (None: same)."""
+    def difference(self, other: Recording, live: bool = True) -> str | None:
+        """How ``other`` differs from this recording, in the user's terms (None: same).
+        ``live=False`` ignores changed data of Values without gradient that both read (a
+        replay reads them afresh: only telling who changed them needs the comparison)."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -153,11 +155,17 @@ class Recording:
         for m, (a, b) in enumerate(zip(self.leaves, other.leaves)):
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
+            elif a is b and not isinstance(a, Constant) and not live:
+                changed = False
             else:
                 changed = not _same(self.seen[m], other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
-                user = next(op.name for op, slots in zip(self.ops, self.arg_slots) if slot in slots)
+                user = next((op.name for op, slots in zip(self.ops, self.arg_slots)
+                             if slot in slots), "an extra result")
+                if a.requires_grad or b.requires_grad:
+                    return (f"a parameter used by '{user}' (shape {b.shape}) is another Value "
+                            "than before (a replaced layer or model?): make a new trace")
                 if a is b and not isinstance(a, Constant):
                     return (f"the data of a Value without gradient used by '{user}' (shape "
                             f"{b.shape}) changed between calls; trace cannot tell whether the "
@@ -360,12 +368,12 @@ def _reshape_of(data: Any, inputs: list) -> tuple[int, tuple] | None:
     if type(data) is not np.ndarray or data.base is None or not data.flags.c_contiguous:
         return None
     start = data.__array_interface__["data"][0]
-    for k, x in enumerate(inputs):
-        if (type(x) is np.ndarray and x.shape != data.shape and x.size == data.size
-                and x.dtype == data.dtype and x.flags.c_contiguous
-                and x.__array_interface__["data"][0] == start):
-            return k, data.shape
-    return None
+    found = [k for k, x in enumerate(inputs)
+             if type(x) is np.ndarray and x.size == data.size and x.dtype == data.dtype
+             and x.flags.c_contiguous and x.__array_interface__["data"][0] == start]
+    if len(found) != 1 or inputs[found[0]].shape == data.shape:
+        return None  # (inputs sharing memory: which one is unknowable, so a constant)
+    return found[0], data.shape
 
 
 def _snapshot(value: Any) -> Any:

@@ -16,12 +16,13 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 - replay starts only after two recordings, every input and every parameter of the result
   different between them, built the same graph with equal constants; otherwise ``fn`` runs
   eagerly from then on (with a warning naming the op whose operand or setting changed), as
-  it does after five calls in a row with an unchanged input, 32 without a parameter update,
+  it does after five calls in a row with an unchanged input, 32 with an unchanged parameter,
   when ``fn`` calls another traced function, or for more than 16 argument shapes (one array
   passed as two arguments is a shape of its own);
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
-- calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError;
+- calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError
+  (then ``fn`` runs eagerly);
 - under ``detect_anomaly()`` every call runs eagerly.
 """
 
@@ -102,10 +103,19 @@ class Traced:
                 entry.next_check *= _CHECK_FACTOR  # (before fn runs: it may raise)
         return self._record(entry, args, inputs)
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = name
+
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        """As a method decorator: the instance is the first argument, a setting (each
-        instance gets recordings of its own)."""
-        return self if instance is None else types.MethodType(self, instance)
+        """As a method decorator: each instance gets a traced bound method of its own, kept
+        in its ``__dict__`` (freed with the instance)."""
+        if instance is None:
+            return self
+        bound = Traced(types.MethodType(self.fn, instance))
+        name = getattr(self, "_attribute", None)
+        if name is not None and hasattr(instance, "__dict__"):
+            instance.__dict__[name] = bound  # found before this descriptor from now on
+        return bound
 
     def code(self, *args: Any) -> str:
         """The Python that calls with such arguments replay: a straight-line ``forward``
@@ -144,7 +154,7 @@ class Traced:
                             f"tuple of Values (the result first), got {_kinds(returned)}")
         if len(outputs) == 1 and not isinstance(returned, (tuple, list)):
             return outputs, returned
-        return outputs, (outputs[0], *[constant(v.data) for v in outputs[1:]])
+        return outputs, (outputs[0], *[_detached(v.data) for v in outputs[1:]])
 
     def _record(self, entry: _Entry, args: tuple, inputs: list) -> Any:
         values = _arguments(args, inputs)
@@ -162,13 +172,14 @@ class Traced:
             self._eager(entry, "it calls a traced function, whose replayed results hide "
                                "what they were computed from: trace only the outer function")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
-            difference = entry.confirmed.difference(recording)
+            difference = entry.confirmed.difference(recording, live=False)
             if difference:
+                entry.confirmed, entry.eager = None, difference  # no more replays
                 raise TraceError(
                     f"trace({self._name}): call {entry.calls} after replay began built "
                     f"another graph than the recorded one ({difference}); replayed results "
-                    "may have been wrong. Python in the function reads data or state that "
-                    "changes between calls: run it without trace")
+                    "may have been wrong; it runs eagerly from now on. Python in the function "
+                    "reads data or state that changes between calls: run it without trace")
         elif entry.candidate is None or not entry.candidate.current():
             entry.candidate = recording.keep()  # (a parameter changed since: start again)
         elif (same := recording.unchanged_input(entry.candidate)) is not None:
@@ -183,11 +194,12 @@ class Traced:
             entry.candidate = recording.keep()
             if entry.unchanged_params >= _MAX_UNCHANGED_PARAMS:
                 self._eager(entry, f"a parameter of shape {param} kept its value over "
-                                   f"{_MAX_UNCHANGED_PARAMS + 1} calls (trace replays training "
-                                   "steps: values computed from parameters outside the graph, "
-                                   "under no_grad, are checked only across an update)")
+                                   f"{_MAX_UNCHANGED_PARAMS + 1} calls in a row (trace replays "
+                                   "training steps: values computed from parameters under "
+                                   "no_grad are checked across an update; set requires_grad="
+                                   "False on parameters the optimizer does not update)")
         else:
-            entry.unchecked = 0
+            entry.unchecked = entry.unchanged_params = 0
             difference = entry.candidate.difference(recording)
             entry.candidate = None
             if difference:
@@ -213,7 +225,7 @@ class Traced:
             result = constant(outputs[0])
         if not recording.returns_tuple:
             return result
-        return (result, *[constant(v) for v in outputs[1:]])
+        return (result, *[_detached(v) for v in outputs[1:]])
 
 
 class _Entry:
@@ -246,7 +258,7 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     key, inputs = [], []
     for position, arg in enumerate(args):
         if type(arg) is np.ndarray and arg.ndim and arg.dtype.kind in "fiub":  # the usual
-            key.append((arg.shape, arg.dtype))
+            key.append((arg.shape, arg.dtype, arg.flags.c_contiguous))
             inputs.append(arg)
             continue
         if isinstance(arg, Value):
@@ -276,7 +288,7 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
                 arg = float(arg)
                 key.append(float)
             else:
-                key.append((arg.shape, arg.dtype))
+                key.append((arg.shape, arg.dtype, arg.flags.c_contiguous))
             inputs.append(arg)
             continue
         try:
@@ -290,6 +302,12 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     if len(set(arrays)) < len(arrays):  # one array passed twice: not the same call as two
         key.append(tuple(arrays.index(i) for i in arrays))
     return tuple(key), inputs
+
+
+def _detached(data: Any) -> Value:
+    """An extra result: a constant holding a copy (it may be a parameter's or the recording's
+    own array, which writing into it would change)."""
+    return constant(np.array(data) if isinstance(data, np.ndarray) else data)
 
 
 def _kinds(returned: Any) -> str:
