@@ -193,7 +193,7 @@ def run_training(args: argparse.Namespace, data: Data, out: Path) -> int:
           f"({args.activation}), {args.optimizer} lr={args.lr}")
     history = fit(model, _loss_name(data), optimizer, train, val, epochs=args.epochs,
                   batch_size=args.batch_size, metrics=_metrics(data),
-                  progress=not args.quiet, seed=args.seed)
+                  progress=not args.quiet, seed=args.seed, trace=args.trace)
     parts = {"train": train, "validation": val, "test": (test[0], _targets(data, test[1]))}
     for part, pair in parts.items():
         if pair is not None:
@@ -305,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=32, help="mini-batch size")
     train.add_argument("--val-split", type=float, default=0.15, help="validation fraction")
     train.add_argument("--out", default="netgrad-run", help="output folder")
+    train.add_argument("--trace", action="store_true",
+                       help="replay recorded steps with autograd.trace (faster at small batch)")
     _add_common(train)
     train.set_defaults(run=cmd_train)
 

@@ -131,6 +131,17 @@ def test_train_then_draw_then_evaluate(capsys, tmp_path):
     assert_one_error_line(code, err, "does not fit stairs", "4 features")
 
 
+def test_train_with_trace_prints_the_same_scores(capsys, tmp_path):
+    outputs = []
+    for extra in ((), ("--trace",)):
+        code, out, err = run(capsys, "train", "--data", "moons", "--layers", "2,8,2",
+                             "--epochs", "5", "--batch-size", "16", "--out",
+                             str(tmp_path / f"run{len(extra)}"), "--quiet", *extra)
+        assert code == 0 and "runs eagerly" not in err, err
+        outputs.append([line for line in out.splitlines() if ": loss" in line])
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 3  # train, validation, test
+
+
 def test_train_regression_on_loan_and_on_csv(capsys, tmp_path):
     code, out, err = run(capsys, "train", "--data", "loan", "--layers", "3,1", "--epochs", "5",
                          "--out", str(tmp_path / "loan"), "--quiet")
