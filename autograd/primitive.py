@@ -134,6 +134,12 @@ class Primitive:
 
     __call__ = apply  # op(x, y) records a node (see `apply`)
 
+    def __copy__(self) -> Primitive:
+        return self  # an op is one object: copies of graphs and recordings share it
+
+    def __deepcopy__(self, memo: dict) -> Primitive:
+        return self
+
     def _compute(self, args: tuple, attrs: dict) -> Any:
         """Forward alone, for calls without any Value (VJPs on raw data, or a user's
         ``ag.exp([1, 2])``: operands other than floats and arrays go through `as_data`)."""

@@ -153,16 +153,22 @@ class Recording:
             return ("the function builds a different graph on different inputs "
                     "(control flow that depends on the data?)")
         for m, (a, b) in enumerate(zip(self.leaves, other.leaves)):
+            made_per_call = a is not b and not isinstance(b, Constant) and not b.requires_grad
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
-            elif a is b and not isinstance(a, Constant) and not live:
-                changed = False
+            elif not live and (a is b or a.data is b.data):
+                changed = False  # the same array, read afresh by every replay
             else:
-                changed = not _same(self.seen[m], other.seen[m])
+                changed = made_per_call or not _same(self.seen[m], other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
                 user = next((op.name for op, slots in zip(self.ops, self.arg_slots)
                              if slot in slots), "an extra result")
+                if made_per_call:
+                    return (f"a Value without gradient used by '{user}' (shape {b.shape}) is "
+                            "created anew in every call; its data may be random (a Dropout "
+                            "mask in training mode) or computed from the data, even when two "
+                            "calls happen to agree: create constant Values once, outside")
                 if a.requires_grad or b.requires_grad:
                     return (f"a parameter used by '{user}' (shape {b.shape}) is another Value "
                             "than before (a replaced layer or model?): make a new trace")

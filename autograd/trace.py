@@ -14,7 +14,8 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 ``if`` on data, a NumPy mask, a Dropout mask) stay as recorded. The guards:
 
 - replay starts only after two recordings, every input and every parameter of the result
-  different between them, built the same graph with equal constants; otherwise ``fn`` runs
+  different between them, built the same graph with equal constants and no Value without
+  gradient created anew in each call (a Dropout mask); otherwise ``fn`` runs
   eagerly from then on (with a warning naming the op whose operand or setting changed), as
   it does after five calls in a row with an unchanged input, 32 with an unchanged parameter,
   when ``fn`` calls another traced function, or for more than 16 argument shapes (one array
@@ -28,6 +29,7 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 
 from __future__ import annotations
 
+import copy
 import functools
 import types
 import warnings
@@ -76,7 +78,10 @@ class Traced:
         self._entries: dict[tuple, _Entry] = {}
         self._full = False  # warned that no more keys are recorded
 
-    def __call__(self, *args: Any) -> Value:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"trace({self._name}): pass arguments by position (got keywords "
+                            f"{', '.join(kwargs)}): each position is an input or a setting")
         key, inputs = _inputs(args, self._name)
         if MODE.anomaly:
             return self._eager_call(args, inputs)
@@ -112,10 +117,28 @@ class Traced:
         if instance is None:
             return self
         bound = Traced(types.MethodType(self.fn, instance))
-        name = getattr(self, "_attribute", None)
-        if name is not None and hasattr(instance, "__dict__"):
-            instance.__dict__[name] = bound  # found before this descriptor from now on
+        name = getattr(self, "_attribute", None) or next(
+            (k for klass in type(instance).__mro__ for k, v in vars(klass).items() if v is self),
+            None)
+        if name is None or not hasattr(instance, "__dict__"):
+            warnings.warn(f"trace({self._name}): a traced method needs an instance __dict__ "
+                          "to keep its recordings in; without one it never replays", stacklevel=2)
+            return bound
+        bound._attribute = name
+        instance.__dict__[name] = bound  # found before this descriptor from now on
         return bound
+
+    def __deepcopy__(self, memo: dict) -> Traced:
+        """A copy without the recordings: it records afresh (bound to the copied instance
+        when it is a traced method)."""
+        return Traced(copy.deepcopy(self.fn, memo))
+
+    def __reduce__(self) -> tuple:
+        """Pickled without the recordings: a traced method as its instance's attribute."""
+        fn, name = self.fn, getattr(self, "_attribute", None)
+        if isinstance(fn, types.MethodType) and name is not None:
+            return getattr, (fn.__self__, name)
+        return trace, (fn,)
 
     def code(self, *args: Any) -> str:
         """The Python that calls with such arguments replay: a straight-line ``forward``

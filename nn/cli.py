@@ -282,6 +282,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=30, help="passes over the training data")
     p.add_argument("--seed", type=int, default=0, help="seed for data, weights and batches")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    p.add_argument("--trace", action="store_true",
+                   help="replay recorded steps with autograd.trace (faster at small batch)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -305,8 +307,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=32, help="mini-batch size")
     train.add_argument("--val-split", type=float, default=0.15, help="validation fraction")
     train.add_argument("--out", default="netgrad-run", help="output folder")
-    train.add_argument("--trace", action="store_true",
-                       help="replay recorded steps with autograd.trace (faster at small batch)")
     _add_common(train)
     train.set_defaults(run=cmd_train)
 

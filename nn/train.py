@@ -336,8 +336,8 @@ def fit(model: Any, loss: str | Callable, optimizer: Any, train: Any, val: Any =
     `schedulers` are stepped once per epoch. `checkpoint` writes a resumable checkpoint after
     each epoch; `resume_from` continues one bit for bit. `diagnose=True` prints the findings.
     `trace=True` replays each batch shape's recorded step with `autograd.trace` (faster at
-    small batch; functions it cannot replay safely, such as Dropout in training, run eagerly
-    with a warning).
+    small batch; steps it cannot replay safely, e.g. with Dropout's masks, run eagerly with a
+    warning).
     Raises `TrainingDiverged` (model left at its last good weights) when numbers become nan/inf.
     """
     trainer = Trainer(model, loss, optimizer, train, val, batch_size=batch_size, metrics=metrics,

@@ -630,7 +630,7 @@ def test_a_value_computed_from_parameters_under_no_grad_waits_for_an_update():
         return ((x * w).sum() / scale) ** 2
 
     step = ag.trace(normalised)
-    with pytest.warns(UserWarning, match=r"constant operand of '/'"):  # seen across an update
+    with pytest.warns(UserWarning, match=r"used by '/' .* created anew in every call"):
         for _update in range(3):  # two micro-batches per update
             for _micro_batch in range(2):
                 x = rng.standard_normal(3)
@@ -673,19 +673,20 @@ def nn_mse_like(pred, target):
 
 def test_extras_are_copies_that_cannot_change_the_recording_or_a_parameter():
     w = Value(np.array([1.0, 2.0, 3.0]))
+    c = Value(np.array([1.0, 2.0, 3.0]), requires_grad=False)
 
     def f(x):
-        c = Value(np.array([1.0, 2.0, 3.0]), requires_grad=False)
         return (x * w * c).sum(), c, w
 
     step = ag.trace(f)
     x = np.array([1.0, 1.0, 1.0])
     for k in range(4):
         with moved([w] if k == 1 else []):
-            out, c, same_w = step(x + k)
-        c.data[:] = 100.0
+            out, same_c, same_w = step(x + k)
+        same_c.data[:] = 100.0
         same_w.data[:] = 0.0
     np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(c.data, [1.0, 2.0, 3.0])
     assert out.op.startswith("trace(") and step(x)[0].item() == 14.0
 
 
@@ -753,3 +754,33 @@ def test_a_strided_input_gets_a_recording_of_its_own():
             x = rng.normal(size=8)
             out = step(x, table[:, 0])  # strided: a copy, not a view, when reshaped
             assert out.item() == pytest.approx(np.mean((1.5 * x - table[:, 0]) ** 2))
+
+
+# -------------------------------------------------------------- found by a fourth review
+def test_a_value_made_in_every_call_is_not_replayed_even_when_two_calls_agree():
+    w = Value(np.ones(3))
+    masks = iter([np.array([1.0, 0.0, 1.0])] * 2 + [np.array([0.0, 1.0, 1.0])] * 10)
+
+    def dropped(x):  # like nn.Dropout: a fresh Value, here equal in the first two calls
+        return (x * w * Value(next(masks), requires_grad=False)).sum()
+
+    step = ag.trace(dropped)
+    with pytest.warns(UserWarning, match="created anew in every call"):
+        prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 2.0, 2.0]),))
+    assert step(np.array([1.0, 2.0, 3.0])).item() == 5.0  # the new mask
+
+
+def test_keywords_are_refused_with_a_message():
+    step = ag.trace(lambda x, scale: (x * scale).sum())
+    with pytest.raises(TypeError, match="pass arguments by position"):
+        step(np.ones(2), scale=2.0)
+
+
+def test_a_constant_array_updated_in_place_does_not_fail_a_check():
+    w, table = Value(np.ones(3)), np.ones(3)
+    step = ag.trace(lambda x: (x * w * table).sum())  # table: the caller's array
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 2.0, 2.0]),))
+    for k in range(10):  # past the check at call 8
+        table[:] = 0.5 * (k + 1)
+        x = np.array([k, 1.0, 1.0])
+        assert step(x).item() == pytest.approx((x * table).sum())

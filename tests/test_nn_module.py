@@ -1,9 +1,14 @@
 """Module tree, parameters, modes and state dicts (independent of the layers' math)."""
 
+import copy
+import pickle
+import warnings
+
 import numpy as np
 import pytest
 
-from autograd import Value
+import nn
+from autograd import Value, trace
 from nn.module import Module, Parameter
 
 
@@ -151,3 +156,40 @@ def test_replacing_a_parameter_by_a_plain_value_raises():
     model.weight = Parameter([5.0, 6.0])  # a new Parameter, or None, is fine
     model.bias = None
     assert [n for n, _ in model.named_parameters()] == ["weight"]
+
+
+class TracedLossModel(Module):
+    """A module whose loss is a traced method (module level: pickle finds it by name)."""
+
+    def __init__(self):
+        self.lin = nn.Linear(3, 2, rng=np.random.default_rng(0))
+
+    @trace
+    def loss(self, x, y):
+        return nn.cross_entropy(self.lin(x), y)
+
+
+def test_deepcopy_and_pickle_of_a_model_with_a_traced_method():
+    """A traced method's recordings stay with its instance: a deep copy records afresh
+    (past the check at call 8, no TraceError), and pickling drops them."""
+    def train(model, steps, seed):
+        rng = np.random.default_rng(seed)
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            out = model.loss(rng.standard_normal((4, 3)), rng.integers(0, 2, 4))
+            out.backward()
+            optimizer.step()
+        return out
+
+    model = TracedLossModel()
+    assert train(model, 3, 0).op.startswith("trace(")
+    twin = copy.deepcopy(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = train(twin, 12, 1)  # past the check at call 8: no TraceError
+    assert out.op.startswith("trace(") and twin.loss.fn.__self__ is twin
+    assert not np.array_equal(twin.lin.weight.data, model.lin.weight.data)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.lin.weight.data, model.lin.weight.data)
+    assert train(restored, 3, 2).op.startswith("trace(")

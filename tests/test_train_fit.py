@@ -529,3 +529,18 @@ def test_each_step_runs_with_the_cyclic_collector_paused_and_restores_it():
         fit(model, lambda p, t: loss(p, t) * np.inf, SGD(model.parameters(), lr=0.1), (X, Y),
             epochs=1, progress=False, seed=0)
     assert gc.isenabled()
+
+
+def test_traced_fit_with_dropout_runs_eagerly_and_matches_an_untraced_run():
+    def run(trace):
+        model = nn.Sequential(nn.Linear(2, 16, rng=np.random.default_rng(0)), nn.ReLU(),
+                              nn.Dropout(0.1, rng=np.random.default_rng(1)),
+                              nn.Linear(16, 2, rng=np.random.default_rng(2)))
+        fit(model, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), (X, Y), epochs=2,
+            batch_size=1, progress=False, seed=0, trace=trace)
+        return weights(model)
+
+    with pytest.warns(UserWarning, match="created anew in every call"):
+        traced = run(True)
+    for name, value in run(False).items():
+        np.testing.assert_array_equal(traced[name], value)
