@@ -32,7 +32,8 @@ class Recording:
         self.leaves: list[Value] = []
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
         # an input array met again (a loss's target as a constant operand or a setting)
-        input_arrays = {id(x): k for k, x in enumerate(inputs) if isinstance(x, np.ndarray)}
+        input_arrays = {id(x): k for k, x in enumerate(inputs)
+                        if type(x) is np.ndarray or type(x) is float}  # (floats: mse's target)
         nodes = list(dict.fromkeys(node for out in outputs for node in forward_order(out)
                                    if node._op is not None))  # (each walk is in order)
         operands = [p for node in nodes for p in node._parents] + outputs[1:]  # (extras too)
@@ -120,6 +121,11 @@ class Recording:
                 return np.shape(p.data)
         return None
 
+    def prepare_check(self) -> None:
+        """Before a re-check call: copies of the leaves' data as it is now, so that a
+        change ``fn`` makes to an array it reuses is told from one made outside it."""
+        self.before_check = [_snapshot(leaf.data) for leaf in self.leaves]
+
     def unchanged_input(self, other: Recording) -> int | None:
         """The first input equal to ``other``'s (None: all differ). Comparing recordings
         proves nothing about such an input: a constant computed from it looks constant."""
@@ -130,8 +136,8 @@ class Recording:
 
     def difference(self, other: Recording, live: bool = True) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same).
-        ``live=False`` ignores changed data of Values without gradient that both read (a
-        replay reads them afresh: only telling who changed them needs the comparison)."""
+        ``live=False`` (a re-check, after `prepare_check`): an array both recordings read
+        counts as changed only if the call itself wrote into it (replays read it afresh)."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -141,7 +147,8 @@ class Recording:
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
             elif not live and (a is b or a.data is b.data):
-                changed = False  # the same array, read afresh by every replay
+                # the same array, read afresh by replays: changed only if fn wrote into it
+                changed = not _same(self.before_check[m], b.data)
             else:
                 changed = made_per_call or not _same(self.seen[m], other.seen[m])
             if changed:
@@ -150,9 +157,11 @@ class Recording:
                              if slot in slots), "an extra result")
                 if made_per_call:
                     return (f"a Value without gradient used by '{user}' (shape {b.shape}) is "
-                            "created anew in every call; its data may be random (a Dropout "
-                            "mask in training mode) or computed from the data, even when two "
-                            "calls happen to agree: create constant Values once, outside")
+                            "created anew in every call (by Value(...) inside the function, "
+                            "or by an op on Values without gradient, such as frozen "
+                            "parameters); its data may be random (a Dropout mask in training "
+                            "mode) or computed from data or parameters, even when two calls "
+                            "agree, so trace cannot replay it")
                 if a.requires_grad or b.requires_grad:
                     return (f"a parameter used by '{user}' (shape {b.shape}) is another Value "
                             "than before (a replaced layer or model?): make a new trace")

@@ -106,26 +106,32 @@ class Traced:
                 if entry.calls < entry.next_check:
                     return self._replay(recording, inputs)
                 entry.next_check *= _CHECK_FACTOR  # (before fn runs: it may raise)
+                recording.prepare_check()
         return self._record(entry, args, inputs)
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self._attribute = name
+        self._home = (owner, name)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         """As a method decorator: each instance gets a traced bound method of its own, kept
-        in its ``__dict__`` (freed with the instance)."""
+        under a private key of its ``__dict__`` (freed with the instance; the method's own
+        name stays free, so a subclass can override it and call it through super())."""
         if instance is None:
             return self
+        home = getattr(self, "_home", None) or next(
+            ((klass, k) for klass in type(instance).__mro__ for k, v in vars(klass).items()
+             if v is self), None)
+        state = getattr(instance, "__dict__", None)
+        key = None if home is None else f"__trace {home[0].__qualname__}.{home[1]}"
+        if state is not None and key in state:
+            return state[key]
         bound = Traced(types.MethodType(self.fn, instance))
-        name = getattr(self, "_attribute", None) or next(
-            (k for klass in type(instance).__mro__ for k, v in vars(klass).items() if v is self),
-            None)
-        if name is None or not hasattr(instance, "__dict__"):
+        if state is None or key is None:
             warnings.warn(f"trace({self._name}): a traced method needs an instance __dict__ "
                           "to keep its recordings in; without one it never replays", stacklevel=2)
             return bound
-        bound._attribute = name
-        instance.__dict__[name] = bound  # found before this descriptor from now on
+        bound._home = home
+        state[key] = bound
         return bound
 
     def __deepcopy__(self, memo: dict) -> Traced:
@@ -134,10 +140,11 @@ class Traced:
         return Traced(copy.deepcopy(self.fn, memo))
 
     def __reduce__(self) -> tuple:
-        """Pickled without the recordings: a traced method as its instance's attribute."""
-        fn, name = self.fn, getattr(self, "_attribute", None)
-        if isinstance(fn, types.MethodType) and name is not None:
-            return getattr, (fn.__self__, name)
+        """Pickled without the recordings: a traced method as its class's descriptor bound
+        to the instance again."""
+        fn, home = self.fn, getattr(self, "_home", None)
+        if isinstance(fn, types.MethodType) and home is not None:
+            return _bind, (home[0], home[1], fn.__self__)
         return trace, (fn,)
 
     def code(self, *args: Any) -> str:
@@ -325,6 +332,11 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     if len(set(arrays)) < len(arrays):  # one array passed twice: not the same call as two
         key.append(tuple(arrays.index(i) for i in arrays))
     return tuple(key), inputs
+
+
+def _bind(owner: type, name: str, instance: Any) -> Traced:
+    """A traced method of ``owner`` bound to ``instance`` (how one is unpickled)."""
+    return vars(owner)[name].__get__(instance, owner)
 
 
 def _detached(data: Any) -> Value:
