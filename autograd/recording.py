@@ -32,8 +32,7 @@ class Recording:
         self.leaves: list[Value] = []
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
         # an input array met again (a loss's target as a constant operand or a setting)
-        input_arrays = {id(x): k for k, x in enumerate(inputs)
-                        if type(x) is np.ndarray or type(x) is float}  # (floats: mse's target)
+        input_arrays = {id(x): k for k, x in enumerate(inputs) if type(x) is np.ndarray}
         nodes = list(dict.fromkeys(node for out in outputs for node in forward_order(out)
                                    if node._op is not None))  # (each walk is in order)
         operands = [p for node in nodes for p in node._parents] + outputs[1:]  # (extras too)
@@ -122,7 +121,7 @@ class Recording:
         return None
 
     def prepare_check(self) -> None:
-        """Before a re-check call: copies of the leaves' data as it is now, so that a
+        """Before a recording call: copies of the leaves' data as it is now, so that a
         change ``fn`` makes to an array it reuses is told from one made outside it."""
         self.before_check = [_snapshot(leaf.data) for leaf in self.leaves]
 

@@ -41,7 +41,7 @@ import numpy as np
 from .errors import TraceError
 from .mode import MODE, enable_grad
 from .primitive import Primitive, _record, constant
-from .recording import Recording, replayed
+from .recording import Recording, _same, _snapshot, replayed
 from .value import Value
 
 __all__ = ["Traced", "trace"]
@@ -106,7 +106,6 @@ class Traced:
                 if entry.calls < entry.next_check:
                     return self._replay(recording, inputs)
                 entry.next_check *= _CHECK_FACTOR  # (before fn runs: it may raise)
-                recording.prepare_check()
         return self._record(entry, args, inputs)
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -122,9 +121,10 @@ class Traced:
             ((klass, k) for klass in type(instance).__mro__ for k, v in vars(klass).items()
              if v is self), None)
         state = getattr(instance, "__dict__", None)
-        key = None if home is None else f"__trace {home[0].__qualname__}.{home[1]}"
-        if state is not None and key in state:
-            return state[key]
+        key = None if home is None else f"__trace {home[0].__qualname__}.{home[1]} {id(self):x}"
+        cached = None if state is None else state.get(key)
+        if cached is not None and cached.fn.__self__ is instance:  # (not a shallow copy's)
+            return cached
         bound = Traced(types.MethodType(self.fn, instance))
         if state is None or key is None:
             warnings.warn(f"trace({self._name}): a traced method needs an instance __dict__ "
@@ -137,7 +137,10 @@ class Traced:
     def __deepcopy__(self, memo: dict) -> Traced:
         """A copy without the recordings: it records afresh (bound to the copied instance
         when it is a traced method)."""
-        return Traced(copy.deepcopy(self.fn, memo))
+        twin = Traced(copy.deepcopy(self.fn, memo))
+        if hasattr(self, "_home"):
+            twin._home = self._home
+        return twin
 
     def __reduce__(self) -> tuple:
         """Pickled without the recordings: a traced method as its class's descriptor bound
@@ -189,9 +192,21 @@ class Traced:
     def _record(self, entry: _Entry, args: tuple, inputs: list) -> Any:
         values = _arguments(args, inputs)
         grad_mode = MODE.grad_enabled
+        known = entry.confirmed or entry.candidate
+        if known is not None:
+            known.prepare_check()  # the leaves' data before the call
+        inputs_before = [_snapshot(x) for x in inputs]
         with enable_grad():  # the graph is the recording, also for calls under no_grad
             outputs, returned = self._results(self.fn(*values))
         recording = Recording.of(outputs, values, inputs, not isinstance(returned, Value))
+        written = _written(inputs_before, inputs, known)
+        if written is not None and recording is not None:
+            if entry.confirmed is not None:
+                entry.confirmed, entry.eager = None, written
+                raise TraceError(f"trace({self._name}): {written}; replayed results may have "
+                                 "been wrong; it runs eagerly from now on")
+            self._eager(entry, written)
+            return returned
         if not grad_mode or recording is not None and not recording.params:
             result = constant(outputs[0].data)  # as a replay returns it
             returned = result if isinstance(returned, Value) else (result, *returned[1:])
@@ -332,6 +347,21 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     if len(set(arrays)) < len(arrays):  # one array passed twice: not the same call as two
         key.append(tuple(arrays.index(i) for i in arrays))
     return tuple(key), inputs
+
+
+def _written(inputs_before: list, inputs: list, known: Recording | None) -> str | None:
+    """What a recording call wrote into its arguments or into arrays of a recording's leaves
+    (a replay would not write them), in the user's terms; None if nothing."""
+    for k, (before, now) in enumerate(zip(inputs_before, inputs)):
+        if type(now) is np.ndarray and not _same(before, now):
+            return f"the function writes into its argument {k} (a replay would not)"
+    if known is not None:
+        for leaf, before in zip(known.leaves, known.before_check):
+            if type(leaf.data) is np.ndarray and before.shape == leaf.data.shape \
+                    and not _same(before, leaf.data):
+                return (f"the function writes into the data of a Value of shape "
+                        f"{leaf.data.shape} that it uses (a replay would not)")
+    return None
 
 
 def _bind(owner: type, name: str, instance: Any) -> Traced:
