@@ -126,6 +126,9 @@ class Traced:
         if cached is not None and cached.fn.__self__ is instance:  # (not a shallow copy's)
             return cached
         bound = Traced(types.MethodType(self.fn, instance))
+        if state is not None:  # entries a pickle brought back empty (see __reduce__)
+            for old in [k for k, v in state.items() if v is None and str(k).startswith("__trace ")]:
+                del state[old]
         if state is None or key is None:
             warnings.warn(f"trace({self._name}): a traced method needs an instance __dict__ "
                           "to keep its recordings in; without one it never replays", stacklevel=2)
@@ -143,12 +146,11 @@ class Traced:
         return twin
 
     def __reduce__(self) -> tuple:
-        """Pickled without the recordings: a traced method as its class's descriptor bound
-        to the instance again."""
-        fn, home = self.fn, getattr(self, "_home", None)
-        if isinstance(fn, types.MethodType) and home is not None:
-            return _bind, (home[0], home[1], fn.__self__)
-        return trace, (fn,)
+        """Pickled without the recordings: a traced function as ``trace(fn)``; a traced
+        method's cached entry as None (its descriptor binds afresh on first use)."""
+        if getattr(self, "_home", None) is not None:
+            return _nothing, ()
+        return trace, (self.fn,)
 
     def code(self, *args: Any) -> str:
         """The Python that calls with such arguments replay: a straight-line ``forward``
@@ -199,6 +201,9 @@ class Traced:
         with enable_grad():  # the graph is the recording, also for calls under no_grad
             outputs, returned = self._results(self.fn(*values))
         recording = Recording.of(outputs, values, inputs, not isinstance(returned, Value))
+        if not grad_mode or recording is not None and not recording.params:
+            result = constant(outputs[0].data)  # as a replay returns it
+            returned = result if isinstance(returned, Value) else (result, *returned[1:])
         written = _written(inputs_before, inputs, known)
         if written is not None and recording is not None:
             if entry.confirmed is not None:
@@ -207,9 +212,6 @@ class Traced:
                                  "been wrong; it runs eagerly from now on")
             self._eager(entry, written)
             return returned
-        if not grad_mode or recording is not None and not recording.params:
-            result = constant(outputs[0].data)  # as a replay returns it
-            returned = result if isinstance(returned, Value) else (result, *returned[1:])
         if recording is None:
             self._eager(entry, "its result is not computed by any op from the inputs or "
                                "parameters")
@@ -357,16 +359,16 @@ def _written(inputs_before: list, inputs: list, known: Recording | None) -> str 
             return f"the function writes into its argument {k} (a replay would not)"
     if known is not None:
         for leaf, before in zip(known.leaves, known.before_check):
-            if type(leaf.data) is np.ndarray and before.shape == leaf.data.shape \
-                    and not _same(before, leaf.data):
+            now = leaf.data
+            if np.shape(before) == np.shape(now) and not _same(before, now):
                 return (f"the function writes into the data of a Value of shape "
-                        f"{leaf.data.shape} that it uses (a replay would not)")
+                        f"{np.shape(now)} that it uses (a replay would not)")
     return None
 
 
-def _bind(owner: type, name: str, instance: Any) -> Traced:
-    """A traced method of ``owner`` bound to ``instance`` (how one is unpickled)."""
-    return vars(owner)[name].__get__(instance, owner)
+def _nothing() -> None:
+    """What an instance's cached traced method unpickles to (see `Traced.__reduce__`)."""
+    return None
 
 
 def _detached(data: Any) -> Value:

@@ -925,3 +925,66 @@ def test_a_function_writing_into_a_parameter_is_caught():
             step(np.array([k, 1.0]))
     w.data[:] = [5.0, 5.0]
     assert step(np.array([1.0, 1.0])).item() == 3.0
+
+
+# ------------------------------------------------------------- found by a seventh review
+def test_a_function_clamping_a_float_parameter_runs_eagerly():
+    w = Value(0.0)
+
+    def clamped(x):
+        w.data = min(w.data, 1.5)  # a Python float, replaced inside the function
+        return (x * w).sum()
+
+    step = ag.trace(clamped)
+    with pytest.warns(UserWarning, match="writes into the data of a Value of shape"):
+        for k, value in enumerate([1.0, 3.0, 4.0]):
+            w.data = value
+            step(np.array([k + 1.0, 1.0]))
+    w.data = 5.0
+    assert step(np.array([4.0, 1.0])).item() == 7.5
+
+
+def test_a_float_parameter_turned_into_an_array_by_the_function_does_not_crash():
+    w = Value(1.0)
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) == 2:
+            w.data = np.array(w.data)
+        return (x * w).sum()
+
+    step = ag.trace(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(3):
+            w.data = w.data + 1.0
+            out = step(np.array([k, 1.0]))
+    assert out.item() == pytest.approx(float(np.sum(np.array([2.0, 1.0]) * w.data)))
+
+
+def test_the_first_call_of_a_writing_function_under_no_grad_returns_a_constant():
+    w = Value(np.ones(2))
+
+    def clipped(x, t):
+        np.clip(t.data, 0.0, 1.0, out=t.data)
+        return ((x * w - t) ** 2).sum()
+
+    step = ag.trace(clipped)
+    with pytest.warns(UserWarning, match="writes into its argument 1"), ag.no_grad():
+        out = step(np.ones(2), np.array([2.0, -1.0]))
+    assert not out.requires_grad and out.item() == 1.0
+
+
+def test_a_pickled_instance_does_not_keep_stale_entries_or_its_original():
+    import pickle
+
+    model = _Scaled()
+    model.loss(np.array([1.0, 1.0]))
+    for cycle in range(3):  # save/load cycles, as if in other processes (other ids)
+        state = vars(model)
+        key = next(k for k in state if k.startswith("__trace "))
+        state[f"{key}-process{cycle}"] = state.pop(key)  # the key another process made
+        model = pickle.loads(pickle.dumps(model))
+        assert model.loss(np.array([1.0, 1.0])).item() == 3.0
+        assert sum(str(k).startswith("__trace ") for k in vars(model)) == 1
