@@ -17,7 +17,7 @@ from .codegen import Input, compile_recording
 from .primitive import Constant
 from .value import Value
 
-__all__ = ["Recording"]
+__all__ = ["Recording", "replayed", "same", "snapshot"]
 
 
 class Recording:
@@ -33,8 +33,9 @@ class Recording:
         slot_of = {v: k for k, v in enumerate(values) if isinstance(v, Value)}
         # an input array met again (a loss's target as a constant operand or a setting)
         input_arrays = {id(x): k for k, x in enumerate(inputs) if type(x) is np.ndarray}
-        nodes = list(dict.fromkeys(node for out in outputs for node in forward_order(out)
-                                   if node._op is not None))  # (each walk is in order)
+        result_graph = forward_order(outputs[0])
+        graphs = [result_graph, *map(forward_order, outputs[1:])]  # (each in order)
+        nodes = list(dict.fromkeys(n for graph in graphs for n in graph if n._op is not None))
         operands = [p for node in nodes for p in node._parents] + outputs[1:]  # (extras too)
         for leaf in operands:
             if leaf._op is None and leaf not in slot_of:
@@ -53,7 +54,7 @@ class Recording:
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.out_slots = [slot_of[out] for out in outputs]
         # backward runs only the VJPs of nodes the first output (the result) depends on
-        self.result_nodes = {slot_of[n] for n in forward_order(outputs[0]) if n._op is not None}
+        self.result_nodes = {slot_of[n] for n in result_graph if n._op is not None}
         self.ops = [node._op for node in nodes]
         self.calls_traced = any(op.forward is replayed for op in self.ops)
         self.float_slots = {slot for slot, data in enumerate(
@@ -64,12 +65,12 @@ class Recording:
                        for name, value in (node._attrs or {}).items()
                        if name not in ("saved", "needs")} for node in nodes]
         self.params = tuple(leaf for leaf in self.leaves if leaf.requires_grad)
-        result_leaves = set(forward_order(outputs[0]))
+        result_leaves = set(result_graph)
         self.params_of_result = [p in result_leaves for p in self.params]
         # copies to compare recordings by (an array refilled in place would equal itself)
-        self.seen = [None if leaf.requires_grad else r if r is not None else _snapshot(leaf.data)
+        self.seen = [None if leaf.requires_grad else r if r is not None else snapshot(leaf.data)
                      for leaf, r in zip(self.leaves, self.reshaped)]
-        self.seen_attrs = [_snapshot(attrs) for attrs in self.attrs]
+        self.seen_attrs = [snapshot(attrs) for attrs in self.attrs]
         self.param_slots = [len(inputs) + m for m, leaf in enumerate(self.leaves)
                             if leaf.requires_grad]
         self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.read
@@ -106,7 +107,7 @@ class Recording:
         """Self as a candidate: holding copies of its inputs (the caller may refill its
         arrays) and of the parameters' values, to compare the next recording with."""
         self.inputs = [np.array(x) if isinstance(x, np.ndarray) else x for x in self.inputs]
-        self.param_values = [_snapshot(p.data) for p in self.params]
+        self.param_values = [snapshot(p.data) for p in self.params]
         return self
 
     def unchanged_param(self, candidate: Recording) -> tuple | None:
@@ -116,27 +117,37 @@ class Recording:
         if [id(p) for p in self.params] != [id(p) for p in candidate.params]:
             return None  # other parameters: difference() reports it
         for p, value, used in zip(self.params, candidate.param_values, self.params_of_result):
-            if used and _same(value, p.data):
+            if used and same(value, p.data):
                 return np.shape(p.data)
         return None
 
-    def prepare_check(self) -> None:
-        """Before a recording call: copies of the leaves' data as it is now, so that a
-        change ``fn`` makes to an array it reuses is told from one made outside it."""
-        self.before_check = [_snapshot(leaf.data) for leaf in self.leaves]
+    def leaf_values(self) -> list:
+        """Copies of the leaves' data as it is now: taken before a recording call, they tell
+        a change the call makes (which a replay would not) from one made outside it."""
+        return [snapshot(leaf.data) for leaf in self.leaves]
+
+    def written(self, before: list) -> str | None:
+        """Which leaf's data changed since ``before`` (`leaf_values`), in the user's terms."""
+        for leaf, value in zip(self.leaves, before):
+            now = leaf.data
+            if np.shape(value) == np.shape(now) and not same(value, now):
+                return (f"the function writes into the data of a Value of shape "
+                        f"{np.shape(now)} that it uses (a replay would not)")
+        return None
 
     def unchanged_input(self, other: Recording) -> int | None:
         """The first input equal to ``other``'s (None: all differ). Comparing recordings
         proves nothing about such an input: a constant computed from it looks constant."""
         for k, (a, b) in enumerate(zip(self.inputs, other.inputs)):
-            if a is not None and _same(a, b):
+            if a is not None and same(a, b):
                 return k
         return None
 
-    def difference(self, other: Recording, live: bool = True) -> str | None:
+    def difference(self, other: Recording, before: list | None = None) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same).
-        ``live=False`` (a re-check, after `prepare_check`): an array both recordings read
-        counts as changed only if the call itself wrote into it (replays read it afresh)."""
+        At a re-check, ``before`` holds this recording's `leaf_values` from before the call:
+        an array both recordings read then counts as changed only if the call wrote into
+        it (replays read it afresh)."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -145,11 +156,10 @@ class Recording:
             made_per_call = a is not b and not isinstance(b, Constant) and not b.requires_grad
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
-            elif not live and (a is b or a.data is b.data):
-                # the same array, read afresh by replays: changed only if fn wrote into it
-                changed = not _same(self.before_check[m], b.data)
+            elif before is not None and (a is b or a.data is b.data):
+                changed = not same(before[m], b.data)  # (the same array, read afresh)
             else:
-                changed = made_per_call or not _same(self.seen[m], other.seen[m])
+                changed = made_per_call or not same(self.seen[m], other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
                 user = next((op.name for op, slots in zip(self.ops, self.arg_slots)
@@ -172,7 +182,7 @@ class Recording:
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")
         for op, a, b in zip(self.ops, self.seen_attrs, other.seen_attrs):
-            if not _same(a, b):
+            if not same(a, b):
                 return (f"a setting of '{op.name}' changed between calls: it is computed "
                         "from the data outside the engine's ops, or drawn at random")
         return None
@@ -217,18 +227,18 @@ def _reshape_of(data: Any, inputs: list) -> tuple[int, tuple] | None:
     return found[0], data.shape
 
 
-def _snapshot(value: Any) -> Any:
+def snapshot(value: Any) -> Any:
     """A copy of the arrays in ``value`` (also inside tuples, lists and dicts)."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (tuple, list)):
-        return type(value)(_snapshot(v) for v in value)
+        return type(value)(snapshot(v) for v in value)
     if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
+        return {k: snapshot(v) for k, v in value.items()}
     return value
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
     """Equal data or settings: same types, shapes, dtypes and values (nan equal to nan)."""
     if type(a) is not type(b):
         return False
@@ -236,9 +246,9 @@ def _same(a: Any, b: Any) -> bool:
         return a.shape == b.shape and a.dtype == b.dtype and bool(
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, float) and a != a:
         return b != b
     try:

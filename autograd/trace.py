@@ -41,7 +41,7 @@ import numpy as np
 from .errors import TraceError
 from .mode import MODE, enable_grad
 from .primitive import Primitive, _record, constant
-from .recording import Recording, _same, _snapshot, replayed
+from .recording import Recording, replayed, same, snapshot
 from .value import Value
 
 __all__ = ["Traced", "trace"]
@@ -55,7 +55,8 @@ _MAX_KEYS = 16  # recordings kept per traced function (shapes, dtypes, settings)
 def trace(fn: Callable[..., Value]) -> Traced:
     """``fn`` recorded once and replayed on later calls (see the module's docstring).
 
-    ``fn`` returns one Value. Float arrays and Python floats among its arguments are inputs
+    ``fn`` returns a Value, or ``(result, *extras)`` whose extras come back as constants.
+    Float arrays and Python floats among its arguments are inputs
     and reach ``fn`` as Values; integer and bool arrays (class labels, masks) are inputs
     passed as arrays; anything else (ints, strings, None) is a setting: each setting
     value gets a recording of its own.
@@ -195,16 +196,16 @@ class Traced:
         values = _arguments(args, inputs)
         grad_mode = MODE.grad_enabled
         known = entry.confirmed or entry.candidate
-        if known is not None:
-            known.prepare_check()  # the leaves' data before the call
-        inputs_before = [_snapshot(x) for x in inputs]
+        leaves_before = None if known is None else known.leaf_values()
+        inputs_before = [snapshot(x) for x in inputs]
         with enable_grad():  # the graph is the recording, also for calls under no_grad
             outputs, returned = self._results(self.fn(*values))
         recording = Recording.of(outputs, values, inputs, not isinstance(returned, Value))
         if not grad_mode or recording is not None and not recording.params:
             result = constant(outputs[0].data)  # as a replay returns it
             returned = result if isinstance(returned, Value) else (result, *returned[1:])
-        written = _written(inputs_before, inputs, known)
+        written = _written(inputs_before, inputs) or (
+            None if known is None else known.written(leaves_before))
         if written is not None and recording is not None:
             if entry.confirmed is not None:
                 entry.confirmed, entry.eager = None, written
@@ -219,7 +220,7 @@ class Traced:
             self._eager(entry, "it calls a traced function, whose replayed results hide "
                                "what they were computed from: trace only the outer function")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
-            difference = entry.confirmed.difference(recording, live=False)
+            difference = entry.confirmed.difference(recording, before=leaves_before)
             if difference:
                 entry.confirmed, entry.eager = None, difference  # no more replays
                 raise TraceError(
@@ -351,18 +352,11 @@ def _inputs(args: tuple, name: str) -> tuple[tuple, list]:
     return tuple(key), inputs
 
 
-def _written(inputs_before: list, inputs: list, known: Recording | None) -> str | None:
-    """What a recording call wrote into its arguments or into arrays of a recording's leaves
-    (a replay would not write them), in the user's terms; None if nothing."""
+def _written(inputs_before: list, inputs: list) -> str | None:
+    """Which argument array a recording call wrote into (a replay would not), if any."""
     for k, (before, now) in enumerate(zip(inputs_before, inputs)):
-        if type(now) is np.ndarray and not _same(before, now):
+        if type(now) is np.ndarray and not same(before, now):
             return f"the function writes into its argument {k} (a replay would not)"
-    if known is not None:
-        for leaf, before in zip(known.leaves, known.before_check):
-            now = leaf.data
-            if np.shape(before) == np.shape(now) and not _same(before, now):
-                return (f"the function writes into the data of a Value of shape "
-                        f"{np.shape(now)} that it uses (a replay would not)")
     return None
 
 

@@ -148,8 +148,8 @@ class Trainer:
                  steps_per_epoch: int | None = None, live_plot: bool = False,
                  checkpoint: str | None = None, trace: bool = False) -> None:
         self.model, self.optimizer = model, optimizer
-        # the step's loss and predictions replayed by autograd.trace (see its guards)
-        self.traced = trace_step(self._loss_then_pred) if trace else None
+        # the step's loss and predictions, replayed by autograd.trace with trace=True
+        self.step_loss = trace_step(self._loss) if trace else self._loss
         self.loss_fn = resolve_loss(loss)
         self.metrics = resolve_metrics(metrics, self.loss_fn)
         if seed is None:  # draw one and record it, so the run can be repeated from its History
@@ -181,12 +181,10 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def _loss(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Value, Value]:
+        """The batch's loss and predictions (in the order `autograd.trace` replays:
+        the result first)."""
         pred = _forward(self.model, Xb)
-        return pred, self.loss_fn(pred, yb)
-
-    def _loss_then_pred(self, Xb: Value, yb: Any) -> tuple[Value, Value]:
-        pred, loss = self._loss(Xb, yb)
-        return loss, pred
+        return self.loss_fn(pred, yb), pred
 
     def _diverged(self, step: int, what: str, Xb, yb, lr: float) -> TrainingDiverged:
         """Replay the step under anomaly detection to name the op; build the error."""
@@ -199,7 +197,7 @@ class Trainer:
         else:
             try:
                 with detect_anomaly():
-                    self._loss(Xb, yb)[1].backward()
+                    self._loss(Xb, yb)[0].backward()
             except AnomalyError as exc:
                 op = str(exc)
         self.optimizer.zero_grad()
@@ -238,10 +236,7 @@ class Trainer:
         paused for the step (it runs as before between steps)."""
         lr = self._lr()
         self.optimizer.zero_grad()
-        if self.traced is None:
-            pred, loss = self._loss(Xb, yb)
-        else:
-            loss, pred = self.traced(Xb, yb)
+        loss, pred = self.step_loss(Xb, yb)
         loss_value = float(loss.data)
         if not np.isfinite(loss_value):
             raise self._diverged(step, "the loss", Xb, yb, lr)

@@ -68,7 +68,7 @@ def test_traced_fit_matches_numpy_minibatch_gradient_descent(column):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         history = trainer.run(4)
-    assert trainer.traced.mode(Xr[:10], yr[:10]) == "replay"
+    assert trainer.step_loss.mode(Xr[:10], yr[:10]) == "replay"
     for step in range(16):
         rows = history.step["batch"][step]
         r = Xr[rows] @ W[0] + b[0] - yr[rows].reshape(-1)
