@@ -128,7 +128,7 @@ def _propagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
             deliver(root, seed, False)
         else:
             pending[root] = seed if root not in pending else pending[root] + seed
-    ready = [root for root in dict.fromkeys(roots) if uses.get(root) == 0]
+    ready = [root for root in pending if not uses[root]]  # (the op roots, each once)
     anomaly = MODE.anomaly
     pop_ready, push_ready = ready.pop, ready.append  # bound once: this loop is the hot path
     take_pending, peek_pending = pending.pop, pending.get

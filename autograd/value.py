@@ -85,6 +85,8 @@ class Value:
         data = self.data
         if type(data) is float:
             return data
+        if isinstance(data, np.generic):  # a loss is mostly a NumPy scalar
+            return float(data)
         if data.size != 1:
             raise ValueError(f"item() needs a one-element Value, this one has shape {data.shape}")
         return float(data.reshape(()))

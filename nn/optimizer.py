@@ -92,27 +92,33 @@ class Optimizer:
         for group in self.param_groups:
             maximize = group.get("maximize")
             for p in group["params"]:
-                grad = p.grad
+                grad, data = p.grad, p.data
                 if grad is None:
                     continue
-                if type(grad) is not np.ndarray:
-                    grad = np.asarray(grad.data if isinstance(grad, Value) else grad)
-                data = p.data
-                scalar = not isinstance(data, np.ndarray)
-                if scalar:
-                    data = np.array(data, dtype=float)
-                if grad.shape != data.shape:
-                    raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
-                                     f"{data.shape} has a gradient of shape {grad.shape}")
+                if type(grad) is not np.ndarray or type(data) is not np.ndarray \
+                        or grad.shape != data.shape:  # (the usual case passes these three)
+                    grad, data = self._operands(grad, data)
                 if maximize:
                     grad = -grad
                 state = states.get(p)
                 if state is None:
                     state = states[p] = {}
                 update(data, grad, state, group)
-                if scalar:
+                if data is not p.data:  # a scalar parameter, updated as a 0-d array
                     p.data = float(data)
         return loss
+
+    def _operands(self, grad: Any, data: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``grad`` and ``data`` as arrays of one shape: a Value or NumPy-scalar gradient as an
+        array, a Python-float parameter as a 0-d array (written back after the update)."""
+        if type(grad) is not np.ndarray:
+            grad = np.asarray(grad.data if isinstance(grad, Value) else grad)
+        if not isinstance(data, np.ndarray):
+            data = np.array(data, dtype=float)
+        if grad.shape != data.shape:
+            raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
+                             f"{data.shape} has a gradient of shape {grad.shape}")
+        return grad, data
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                group: dict[str, Any]) -> None:
