@@ -121,18 +121,24 @@ class Recording:
                 return np.shape(p.data)
         return None
 
-    def leaf_values(self) -> list:
-        """Copies of the leaves' data as it is now: taken before a recording call, they tell
-        a change the call makes (which a replay would not) from one made outside it."""
-        return [snapshot(leaf.data) for leaf in self.leaves]
+    def values_now(self) -> tuple[list, list]:
+        """Copies of the leaves' data and of the settings as they are now: taken before a
+        recording call, they tell a change the call makes (which a replay would not) from one
+        made outside it (which a replay reads afresh)."""
+        return [snapshot(leaf.data) for leaf in self.leaves], snapshot(self.attrs)
 
-    def written(self, before: list) -> str | None:
-        """Which leaf's data changed since ``before`` (`leaf_values`), in the user's terms."""
-        for leaf, value in zip(self.leaves, before):
+    def written(self, before: tuple[list, list]) -> str | None:
+        """What the call wrote into since ``before`` (`values_now`), in the user's terms."""
+        leaves, settings = before
+        for leaf, value in zip(self.leaves, leaves):
             now = leaf.data
             if np.shape(value) == np.shape(now) and not same(value, now):
                 return (f"the function writes into the data of a Value of shape "
                         f"{np.shape(now)} that it uses (a replay would not)")
+        for op, value, now in zip(self.ops, settings, self.attrs):
+            if not same(value, now):
+                return (f"the function writes into an array it passes to '{op.name}' as a "
+                        "setting (a replay would not)")
         return None
 
     def unchanged_input(self, other: Recording) -> int | None:
@@ -145,9 +151,9 @@ class Recording:
 
     def difference(self, other: Recording, before: list | None = None) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same).
-        At a re-check, ``before`` holds this recording's `leaf_values` from before the call:
-        an array both recordings read then counts as changed only if the call wrote into
-        it (replays read it afresh)."""
+        At a re-check, ``before`` holds this recording's `values_now` from before the call:
+        an array both recordings read (a leaf's data or a setting) then counts as changed
+        only if the call wrote into it (replays read it afresh)."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -157,7 +163,7 @@ class Recording:
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
             elif before is not None and (a is b or a.data is b.data):
-                changed = not same(before[m], b.data)  # (the same array, read afresh)
+                changed = not same(before[0][m], b.data)  # (the same array, read afresh)
             else:
                 changed = made_per_call or not same(self.seen[m], other.seen[m])
             if changed:
@@ -181,7 +187,10 @@ class Recording:
                 return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")
-        for op, a, b in zip(self.ops, self.seen_attrs, other.seen_attrs):
+        for op, a, b, mine, theirs in zip(self.ops, self.seen_attrs, other.seen_attrs,
+                                          self.attrs, other.attrs):
+            if before is not None and _shared(mine, theirs):
+                continue  # the same arrays, read afresh by replays; `written` saw the call
             if not same(a, b):
                 return (f"a setting of '{op.name}' changed between calls: it is computed "
                         "from the data outside the engine's ops, or drawn at random")
@@ -204,6 +213,17 @@ def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value
+
+
+def _shared(a: Any, b: Any) -> bool:
+    """Do settings ``a`` and ``b`` hold the very same arrays (and equal other values)?"""
+    if isinstance(a, np.ndarray):
+        return a is b
+    if type(a) in (tuple, list, dict) and type(b) is type(a) and len(a) == len(b):
+        if type(a) is dict:
+            return a.keys() == b.keys() and all(_shared(a[k], b[k]) for k in a)
+        return all(_shared(x, y) for x, y in zip(a, b))
+    return same(a, b)
 
 
 def _signature(leaf: Value) -> tuple:

@@ -196,7 +196,7 @@ class Traced:
         values = _arguments(args, inputs)
         grad_mode = MODE.grad_enabled
         known = entry.confirmed or entry.candidate
-        leaves_before = None if known is None else known.leaf_values()
+        before = None if known is None else known.values_now()
         inputs_before = [snapshot(x) for x in inputs]
         with enable_grad():  # the graph is the recording, also for calls under no_grad
             outputs, returned = self._results(self.fn(*values))
@@ -205,7 +205,7 @@ class Traced:
             result = constant(outputs[0].data)  # as a replay returns it
             returned = result if isinstance(returned, Value) else (result, *returned[1:])
         written = _written(inputs_before, inputs) or (
-            None if known is None else known.written(leaves_before))
+            None if known is None else known.written(before))
         if written is not None and recording is not None:
             if entry.confirmed is not None:
                 entry.confirmed, entry.eager = None, written
@@ -220,7 +220,7 @@ class Traced:
             self._eager(entry, "it calls a traced function, whose replayed results hide "
                                "what they were computed from: trace only the outer function")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
-            difference = entry.confirmed.difference(recording, before=leaves_before)
+            difference = entry.confirmed.difference(recording, before=before)
             if difference:
                 entry.confirmed, entry.eager = None, difference  # no more replays
                 raise TraceError(

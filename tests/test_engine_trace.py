@@ -978,3 +978,35 @@ def test_a_pickled_instance_does_not_keep_stale_entries_or_its_original():
         model = pickle.loads(pickle.dumps(model))
         assert model.loss(np.array([1.0, 1.0])).item() == 3.0
         assert sum(str(k).startswith("__trace ") for k in vars(model)) == 1
+
+
+# ------------------------------------------------------- settings the caller refills in place
+def test_a_setting_array_the_caller_refills_after_replay_began_does_not_fail_a_check():
+    """A pruning mask kept by the caller and changed now and then: replays read it afresh,
+    so the check at call 8 must pass, and every result is the masked sum's closed form."""
+    w, mask = Value(np.array([1.0, 2.0, 3.0, 4.0])), np.array([True, False, True, False])
+    step = ag.trace(lambda x: ag.where(mask, w * x, 0.0).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0, 4.0]),), (np.array([2.0, 1.0, 1.0, 1.0]),))
+    for k in range(12):  # past the check at call 8
+        if k == 5:
+            mask[:] = [False, True, True, True]
+        x = np.array([k, 1.0, 2.0, 3.0])
+        w.grad = None
+        loss = step(x)
+        loss.backward()
+        assert loss.item() == pytest.approx(float(np.sum(np.where(mask, w.data * x, 0.0))))
+        np.testing.assert_array_equal(w.grad, np.where(mask, x, 0.0))
+
+
+def test_a_setting_array_the_function_writes_into_is_caught_at_the_check():
+    w, positive = Value(np.array([1.0, -0.5])), np.empty(2, dtype=bool)
+
+    def f(x):
+        np.greater(x.data, 0, out=positive)  # a reused array, written by the function
+        return ag.where(positive, w * x, 0.0).sum()
+
+    step = ag.trace(f)
+    prime(step, [w], (np.array([1.0, 2.0]),), (np.array([2.0, 3.0]),))
+    with pytest.raises(TraceError, match="writes into an array it passes to 'where'"):
+        for k in range(8):  # the signs change from the 3rd call on; call 8 re-checks
+            step(np.array([1.0, -2.0]) if k >= 2 else np.array([k + 1.0, 1.0]))
