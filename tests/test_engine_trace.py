@@ -323,6 +323,16 @@ def test_labels_out_of_range_are_caught_on_replay():
         step(x, np.array([0, 7, 1, 2]))
 
 
+def test_an_index_out_of_range_on_replay_names_getitem_and_the_shape():
+    w = Value(np.ones((5, 3)))
+    step = ag.trace(lambda x, rows: (w[rows] * x).sum())
+    prime(step, [w], (np.ones(3), np.array([1])), (np.full(3, 2.0), np.array([2])))
+    assert step.mode(np.ones(3), np.array([3])) == "replay"
+    with pytest.raises(IndexError, match=r"getitem: index array\(\[7\]\) does not fit shape "
+                                         r"\(5, 3\): index 7 is out of bounds"):
+        step(np.ones(3), np.array([7]))
+
+
 def test_no_grad_and_detect_anomaly():
     params, step, x, y = primed_mlp()
     expected, _ = numpy_mlp(x, y, *[p.data for p in params])

@@ -94,7 +94,11 @@ def _is_basic(index) -> bool:
 
 @primitive("getitem")
 def _getitem(x, index):
-    return x[index]
+    try:  # (here, not in the wrapper: a replay by `trace` runs it too)
+        return x[index]
+    except IndexError as exc:
+        raise IndexError(f"getitem: index {index!r} does not fit shape {data_shape(x)}: "
+                         f"{exc}") from None
 
 
 @_getitem.defvjp
@@ -137,13 +141,7 @@ def getitem(x, index):
     """``x[index]``: basic slicing and integer/boolean-array indexing."""
     if data_shape(x) == ():
         raise IndexError("cannot index a scalar Value")
-    index = _normalize_index(index)
-    try:
-        return _getitem(x, index=index)
-    except IndexError as exc:
-        raise IndexError(
-            f"getitem: index {index!r} does not fit shape {data_shape(x)}: {exc}"
-        ) from None
+    return _getitem(x, index=_normalize_index(index))
 
 
 @primitive("concat")
