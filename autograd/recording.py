@@ -152,8 +152,9 @@ class Recording:
     def difference(self, other: Recording, before: list | None = None) -> str | None:
         """How ``other`` differs from this recording, in the user's terms (None: same).
         At a re-check, ``before`` holds this recording's `values_now` from before the call:
-        an array both recordings read (a leaf's data or a setting) then counts as changed
-        only if the call wrote into it (replays read it afresh)."""
+        the recorded leaves' data and settings are then taken as they are now, as replays
+        read them (the caller may have refilled or replaced an array since the recording),
+        so an array both recordings read changes only if the call wrote into it."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -164,8 +165,10 @@ class Recording:
                 changed = a is not b
             elif before is not None and (a is b or a.data is b.data):
                 changed = not same(before[0][m], b.data)  # (the same array, read afresh)
-            else:
-                changed = made_per_call or not same(self.seen[m], other.seen[m])
+            else:  # at a re-check, against what replays read: the array as it is now
+                seen = self.seen[m] if before is None or self.reshaped[m] is not None \
+                    else before[0][m]
+                changed = made_per_call or not same(seen, other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
                 user = next((op.name for op, slots in zip(self.ops, self.arg_slots)
@@ -187,10 +190,10 @@ class Recording:
                 return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")
-        for op, a, b, mine, theirs in zip(self.ops, self.seen_attrs, other.seen_attrs,
-                                          self.attrs, other.attrs):
-            if before is not None and _shared(mine, theirs):
-                continue  # the same arrays, read afresh by replays; `written` saw the call
+        # at a re-check, against the settings as replays read them (before the call: the
+        # caller may refill an array in place; a write by the call itself `written` saw)
+        recorded = self.seen_attrs if before is None else before[1]
+        for op, a, b in zip(self.ops, recorded, other.seen_attrs):
             if not same(a, b):
                 return (f"a setting of '{op.name}' changed between calls: it is computed "
                         "from the data outside the engine's ops, or drawn at random")
@@ -213,17 +216,6 @@ def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value
-
-
-def _shared(a: Any, b: Any) -> bool:
-    """Do settings ``a`` and ``b`` hold the very same arrays (and equal other values)?"""
-    if isinstance(a, np.ndarray):
-        return a is b
-    if type(a) in (tuple, list, dict) and type(b) is type(a) and len(a) == len(b):
-        if type(a) is dict:
-            return a.keys() == b.keys() and all(_shared(a[k], b[k]) for k in a)
-        return all(_shared(x, y) for x, y in zip(a, b))
-    return same(a, b)
 
 
 def _signature(leaf: Value) -> tuple:

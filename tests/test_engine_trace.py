@@ -1020,3 +1020,58 @@ def test_a_setting_array_the_function_writes_into_is_caught_at_the_check():
     with pytest.raises(TraceError, match="writes into an array it passes to 'where'"):
         for k in range(8):  # the signs change from the 3rd call on; call 8 re-checks
             step(np.array([1.0, -2.0]) if k >= 2 else np.array([k + 1.0, 1.0]))
+
+
+# -------------------------------------------------------------- found by an eighth review
+def test_a_setting_refilled_then_replaced_by_an_array_equal_to_the_recorded_one():
+    """Replays read the recorded array as it is now (refilled: pruned), not as it was
+    recorded: a re-check compares the call's new array (all True again) with that."""
+    w, mask = Value(np.array([1.0, 2.0, 3.0, 4.0])), np.ones(4, dtype=bool)
+    step = ag.trace(lambda x: ag.where(mask, w * x, 0.0).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0, 4.0]),), (np.array([2.0, 1.0, 1.0, 1.0]),))
+    with pytest.raises(TraceError, match="a setting of 'where' changed"):
+        for k in range(100):  # the check at call 64 sees it
+            if k == 3:
+                mask[:2] = False  # in place: read afresh
+            if k == 20:
+                mask = np.ones(4, dtype=bool)  # a new array, equal to the recorded one
+            x = np.arange(4.0) + k
+            out = step(x)
+            if k < 20:
+                assert out.item() == pytest.approx(float(np.sum(np.where(mask, w.data * x, 0))))
+
+
+def test_a_constant_refilled_then_replaced_by_an_array_equal_to_the_recorded_one():
+    w, table = Value(np.ones(3)), np.ones(3)
+    step = ag.trace(lambda x: (x * w * table).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 2.0, 2.0]),))
+    with pytest.raises(TraceError, match="a constant operand of"):
+        for k in range(100):
+            if k == 3:
+                table[:] = 5.0
+            if k == 20:
+                table = np.ones(3)
+            step(np.array([1.0, 2.0, 3.0]) + k)
+
+
+@pytest.mark.parametrize("index", ["tuple", "view"])
+def test_a_refilled_setting_in_a_fresh_tuple_or_view_does_not_fail_a_check(index):
+    """The index tuple is new in every call (a fresh arange beside the caller's array), or
+    the mask is a new view of the caller's array: replays read the array afresh all the same."""
+    W, idx, masks = Value(np.arange(12.0).reshape(3, 4)), np.array([0, 2]), np.ones((2, 4), bool)
+
+    def f(x):
+        if index == "tuple":
+            return ((x * W)[np.arange(3)[:, None], idx] ** 2).sum()
+        return ag.where(masks[0], x * W, 0.0).sum()
+
+    step = ag.trace(f)
+    prime(step, [W], (np.ones(4),), (np.full(4, 2.0),))
+    for k in range(12):  # past the check at call 8
+        if k == 3:
+            idx[:] = [3, 1]
+            masks[0, :2] = False
+        x = np.arange(4.0) + k
+        expected = ((x * W.data)[:, idx] ** 2).sum() if index == "tuple" else \
+            np.where(masks[0], x * W.data, 0.0).sum()
+        assert step(x).item() == pytest.approx(expected)
