@@ -8,6 +8,7 @@ the same ops wired the same way, the same parameters, and equal constants and se
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,19 @@ class Recording:
                         "setting (a replay would not)")
         return None
 
+    def replays(self, inputs: list, outputs: list[Value]) -> bool:
+        """Does a replay on a recording call's inputs give the outputs that call computed? A
+        function that changes state while it runs and restores it before returning (a scratch
+        array, a parameter perturbed and put back) looks unchanged before and after the call;
+        only running the replay shows it."""
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # (the call itself warned already)
+                replayed, _ = self.forward(*inputs, *[leaf.data for leaf in self.read])
+        except Exception:  # noqa: BLE001 (any failure is a disagreement)
+            return False
+        return all(_agree(r, out.data) for r, out in zip(replayed, outputs))
+
     def unchanged_input(self, other: Recording) -> int | None:
         """The first input equal to ``other``'s (None: all differ). Comparing recordings
         proves nothing about such an input: a constant computed from it looks constant."""
@@ -216,6 +230,19 @@ def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value
+
+
+def _agree(a: Any, b: Any) -> bool:
+    """Equal up to rounding (the same ops on the same data; only summation order, which can
+    follow memory alignment, may differ): within sqrt(eps) of the larger magnitudes."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind not in "fc" or not a.size:
+        return bool(np.array_equal(a, b))
+    tol = float(np.sqrt(np.finfo(a.dtype).eps))
+    scale = float(np.max(np.abs(b), initial=0.0, where=np.isfinite(b)))
+    return bool(np.allclose(a, b, rtol=tol, atol=tol * scale, equal_nan=True))
 
 
 def _signature(leaf: Value) -> tuple:

@@ -15,15 +15,16 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 
 - replay starts only after two recordings, every input and every parameter of the result
   different between them, built the same graph with equal constants and no Value without
-  gradient created anew in each call (a Dropout mask); otherwise ``fn`` runs
+  gradient created anew in each call (a Dropout mask), and a replay on the second call's
+  data gives that call's result (state changed and restored within a call); otherwise ``fn`` runs
   eagerly from then on (with a warning naming the op whose operand or setting changed), as
   it does after five calls in a row with an unchanged input, 32 with an unchanged parameter,
   when ``fn`` calls another traced function, or for more than 16 argument shapes (one array
   passed as two arguments is a shape of its own);
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
-- calls 8, 64, 512, ... after that re-record, and a graph that changed raises TraceError
-  (then ``fn`` runs eagerly);
+- calls 8, 64, 512, ... after that re-record, and a graph that changed or a replay that
+  disagrees with the call raises TraceError (then ``fn`` runs eagerly);
 - under ``detect_anomaly()`` every call runs eagerly.
 """
 
@@ -50,6 +51,9 @@ _FIRST_CHECK, _CHECK_FACTOR = 8, 8  # re-check calls 8, 64, 512, ... after confi
 _MAX_UNCHECKED = 4  # recordings in a row whose inputs did not all change: then run eagerly
 _MAX_UNCHANGED_PARAMS = 32  # recordings without a parameter update in between: likewise
 _MAX_KEYS = 16  # recordings kept per traced function (shapes, dtypes, settings)
+_HIDDEN_STATE = ("a replay on the same data gives another result than the call: the function "
+                 "changes state while it runs and restores it before returning (a scratch "
+                 "array refilled and cleared, a parameter perturbed and put back)")
 
 
 def trace(fn: Callable[..., Value]) -> Traced:
@@ -220,7 +224,8 @@ class Traced:
             self._eager(entry, "it calls a traced function, whose replayed results hide "
                                "what they were computed from: trace only the outer function")
         elif entry.confirmed is not None:  # a scheduled re-check of a confirmed recording
-            difference = entry.confirmed.difference(recording, before=before)
+            difference = entry.confirmed.difference(recording, before=before) or (
+                None if entry.confirmed.replays(inputs, outputs) else _HIDDEN_STATE)
             if difference:
                 entry.confirmed, entry.eager = None, difference  # no more replays
                 raise TraceError(
@@ -250,10 +255,13 @@ class Traced:
             entry.unchecked = entry.unchanged_params = 0
             difference = entry.candidate.difference(recording)
             entry.candidate = None
+            if not difference:
+                recording.compile()
+                if not recording.replays(inputs, outputs):
+                    difference = _HIDDEN_STATE
             if difference:
                 self._eager(entry, difference)
             else:
-                recording.compile()
                 entry.confirmed, entry.calls, entry.next_check = recording, 0, _FIRST_CHECK
         return returned
 

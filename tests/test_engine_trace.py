@@ -1075,3 +1075,56 @@ def test_a_refilled_setting_in_a_fresh_tuple_or_view_does_not_fail_a_check(index
         expected = ((x * W.data)[:, idx] ** 2).sum() if index == "tuple" else \
             np.where(masks[0], x * W.data, 0.0).sum()
         assert step(x).item() == pytest.approx(expected)
+
+
+def test_a_scratch_array_refilled_and_cleared_inside_the_call_runs_eagerly():
+    """Before and after the call the array is all False; while the ops ran it held the
+    signs of x. Only a replay on the call's data shows the difference."""
+    w, scratch = Value(np.array([1.0, 2.0, 3.0])), np.zeros(3, dtype=bool)
+
+    def f(x):
+        np.greater(x.data, 0, out=scratch)
+        out = ag.where(scratch, w * x, 0.0).sum()
+        scratch[:] = False
+        return out
+
+    step = ag.trace(f)
+    with pytest.warns(UserWarning, match="a replay on the same data gives another result"):
+        prime(step, [w], (np.array([1.0, -1.0, 2.0]),), (np.array([2.0, 1.0, -3.0]),))
+    for k in range(10):
+        x = np.array([1.0, -2.0, 3.0]) * (k + 1)
+        assert step(x).item() == pytest.approx(float(np.sum(np.where(x > 0, w.data * x, 0))))
+
+
+def test_a_parameter_perturbed_and_restored_inside_the_call_runs_eagerly():
+    w, rng = Value(np.array([1.0, 2.0])), np.random.default_rng(0)
+
+    def noisy(x):  # weight noise, put back exactly: nothing changed before and after
+        saved = w.data.copy()
+        w.data += rng.normal(0, 0.1, 2)
+        loss = (w * x).sum()
+        w.data[...] = saved
+        return loss
+
+    step = ag.trace(noisy)
+    with pytest.warns(UserWarning, match="a replay on the same data gives another result"):
+        prime(step, [w], (np.array([1.0, 2.0]),), (np.array([3.0, 1.0]),))
+    assert step.mode(np.ones(2)).startswith("eager")
+
+
+def test_state_changed_within_the_call_after_replay_began_raises_at_the_check():
+    w, scratch, clear = Value(np.array([1.0, 2.0, 3.0])), np.ones(3, dtype=bool), [False]
+
+    def f(x):
+        np.greater(x.data, 0, out=scratch)
+        out = ag.where(scratch, w * x, 0.0).sum()
+        if clear[0]:
+            scratch[:] = True  # back to what the caller left: a replay reads all True
+        return out
+
+    step = ag.trace(f)
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 1.0, 3.0]),))
+    clear[0] = True
+    with pytest.raises(TraceError, match="a replay on the same data gives another result"):
+        for k in range(8):  # call 8 re-checks
+            step(np.array([1.0, -2.0, 3.0]) * (k + 1))
