@@ -163,12 +163,12 @@ class Recording:
                 return k
         return None
 
-    def difference(self, other: Recording, before: list | None = None) -> str | None:
-        """How ``other`` differs from this recording, in the user's terms (None: same).
-        At a re-check, ``before`` holds this recording's `values_now` from before the call:
-        the recorded leaves' data and settings are then taken as they are now, as replays
-        read them (the caller may have refilled or replaced an array since the recording),
-        so an array both recordings read changes only if the call wrote into it."""
+    def difference(self, other: Recording, before: tuple[list, list]) -> str | None:
+        """How ``other``, recorded by a later call, differs from this recording, in the
+        user's terms (None: same). ``before`` is this recording's `values_now` from before
+        that call: its leaves' data and settings as replays read them (the caller may refill
+        or replace an array between calls), so an array both recordings read differs only if
+        the call wrote into it, which `written` reports first."""
         if (self.ops != other.ops or self.arg_slots != other.arg_slots
                 or self.out_slots != other.out_slots or self.returns_tuple != other.returns_tuple):
             return ("the function builds a different graph on different inputs "
@@ -177,11 +177,8 @@ class Recording:
             made_per_call = a is not b and not isinstance(b, Constant) and not b.requires_grad
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
-            elif before is not None and (a is b or a.data is b.data):
-                changed = not same(before[0][m], b.data)  # (the same array, read afresh)
-            else:  # at a re-check, against what replays read: the array as it is now
-                seen = self.seen[m] if before is None or self.reshaped[m] is not None \
-                    else before[0][m]
+            else:  # (a reshaped input is compared by its shape, its `seen`)
+                seen = before[0][m] if self.reshaped[m] is None else self.seen[m]
                 changed = made_per_call or not same(seen, other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
@@ -204,10 +201,7 @@ class Recording:
                 return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")
-        # at a re-check, against the settings as replays read them (before the call: the
-        # caller may refill an array in place; a write by the call itself `written` saw)
-        recorded = self.seen_attrs if before is None else before[1]
-        for op, a, b in zip(self.ops, recorded, other.seen_attrs):
+        for op, a, b in zip(self.ops, before[1], other.seen_attrs):
             if not same(a, b):
                 return (f"a setting of '{op.name}' changed between calls: it is computed "
                         "from the data outside the engine's ops, or drawn at random")

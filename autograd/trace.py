@@ -253,7 +253,7 @@ class Traced:
                                    "False on parameters the optimizer does not update)")
         else:
             entry.unchecked = entry.unchanged_params = 0
-            difference = entry.candidate.difference(recording)
+            difference = entry.candidate.difference(recording, before=before)
             entry.candidate = None
             if not difference:
                 recording.compile()
