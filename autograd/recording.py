@@ -72,6 +72,13 @@ class Recording:
         self.seen = [None if leaf.requires_grad else r if r is not None else snapshot(leaf.data)
                      for leaf, r in zip(self.leaves, self.reshaped)]
         self.seen_attrs = [snapshot(attrs) for attrs in self.attrs]
+        # leaves and settings holding a view of an argument array (``x.data[:, :1]``): computed
+        # from the input, they are judged by the copies above, never by the array as it is
+        # before a later call (a caller refilling one buffer would make them look unchanged)
+        arrays = [x for x in inputs if type(x) is np.ndarray]
+        self.aliased = [r is None and not leaf.requires_grad and _aliases(leaf.data, arrays)
+                        for leaf, r in zip(self.leaves, self.reshaped)]
+        self.attrs_aliased = [_aliases(attrs, arrays) for attrs in self.attrs]
         self.param_slots = [len(inputs) + m for m, leaf in enumerate(self.leaves)
                             if leaf.requires_grad]
         self.watched = [(leaf, [leaf.data], _signature(leaf)) for leaf in self.read
@@ -177,8 +184,9 @@ class Recording:
             made_per_call = a is not b and not isinstance(b, Constant) and not b.requires_grad
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
-            else:  # (a reshaped input is compared by its shape, its `seen`)
-                seen = before[0][m] if self.reshaped[m] is None else self.seen[m]
+            else:  # (a reshaped input by its shape, a view of an input by its values: `seen`)
+                fresh = self.reshaped[m] is None and not self.aliased[m]
+                seen = before[0][m] if fresh else self.seen[m]
                 changed = made_per_call or not same(seen, other.seen[m])
             if changed:
                 slot = len(self.inputs) + m
@@ -201,8 +209,9 @@ class Recording:
                 return (f"a constant operand of '{user}' (shape {b.shape}) changed between "
                         "calls: it is computed from the data outside the engine's ops, or "
                         "drawn at random (Dropout in training mode?)")
-        for op, a, b in zip(self.ops, before[1], other.seen_attrs):
-            if not same(a, b):
+        for op, a, b, recorded, aliased in zip(self.ops, before[1], other.seen_attrs,
+                                               self.seen_attrs, self.attrs_aliased):
+            if not same(recorded if aliased else a, b):
                 return (f"a setting of '{op.name}' changed between calls: it is computed "
                         "from the data outside the engine's ops, or drawn at random")
         return None
@@ -224,6 +233,18 @@ def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value
+
+
+def _aliases(value: Any, arrays: list[np.ndarray]) -> bool:
+    """Does ``value`` hold an array (also inside tuples, lists and dicts) that may share
+    memory with one of ``arrays``?"""
+    if type(value) is np.ndarray:
+        return any(np.may_share_memory(value, x) for x in arrays)
+    if isinstance(value, (tuple, list)):
+        return any(_aliases(v, arrays) for v in value)
+    if isinstance(value, dict):
+        return any(_aliases(v, arrays) for v in value.values())
+    return False
 
 
 def _agree(a: Any, b: Any) -> bool:

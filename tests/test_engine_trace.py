@@ -1151,3 +1151,29 @@ def test_a_mask_the_caller_refills_between_the_confirming_calls_replays():
         loss.backward()
         assert loss.item() == pytest.approx(float(np.sum(np.where(mask, w.data * x, 0.0))))
         np.testing.assert_array_equal(w.grad, np.where(mask, x, 0.0))
+
+
+# -------------------------------------------------------------- found by a ninth review
+@pytest.mark.parametrize("where", ["operand", "setting"])
+def test_a_view_of_an_input_buffer_the_caller_refills_does_not_confirm(where):
+    """``x.data[:, :1]`` (a constant operand) or ``m[0]`` (a setting) is computed from the
+    input outside the engine's ops. With one buffer refilled for both confirming calls it
+    looked unchanged from before each call; replays then read the old buffer when the caller
+    passed other arrays (wrong until the check at call 8)."""
+    w = Value(np.array([1.0, 2.0, 3.0]))
+    if where == "operand":
+        step = ag.trace(lambda x, m: (w * x * x.data[:, :1]).sum())
+    else:
+        step = ag.trace(lambda x, m: ag.where(m[0], w * x, 0.0).sum())
+    xbuf, mbuf = np.empty((2, 3)), np.zeros((2, 3), bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(2):
+            xbuf[:], mbuf[0] = [[1.0 + k, 2, 3], [4, 5, 6 - k]], [k == 0, True, k == 1]
+            with moved([w]) if k == 1 else contextlib.nullcontext():
+                step(xbuf, mbuf)
+        for k in range(6):
+            x, m = np.arange(6.0).reshape(2, 3) + 10 * k, np.array([[True, True, False]] * 2)
+            expected = (w.data * x * x[:, :1]).sum() if where == "operand" else \
+                np.where(m[0], w.data * x, 0.0).sum()
+            assert step(x, m).item() == pytest.approx(expected)
