@@ -111,6 +111,9 @@ class Primitive:
     what lets VJP rules call primitives on either. An op made with ``saves=True`` returns
     ``(out, saved)`` from its forward: ``saved`` (raw data the backward would otherwise
     recompute, like softmax probabilities) reaches its VJP as the keyword ``saved``.
+    A forward must be a pure function of its operands and settings: no randomness, no state
+    (a random mask is an operand, as `nn.Dropout` makes it; `trace` re-runs forwards to
+    check a replay).
     """
 
     __slots__ = ("name", "forward", "vjp", "wants_needs", "saves")

@@ -14,13 +14,12 @@ its checks and any value it computes from the data outside the engine (an ``.ite
 ``if`` on data, a NumPy mask, a Dropout mask) stay as recorded. The guards:
 
 - replay starts only after two recordings, every input and every parameter of the result
-  different between them, built the same graph with equal constants and no Value without
-  gradient created anew in each call (a Dropout mask), and a replay on the second call's
-  data gives that call's result (state changed and restored within a call); otherwise ``fn`` runs
-  eagerly from then on (with a warning naming the op whose operand or setting changed), as
-  it does after five calls in a row with an unchanged input, 32 with an unchanged parameter,
-  when ``fn`` calls another traced function, or for more than 16 argument shapes (one array
-  passed as two arguments is a shape of its own);
+  different between them, built the same graph with equal constants, no Value without
+  gradient created anew in each call (a Dropout mask), and a replay on the second call's data
+  gives its result; otherwise ``fn`` runs eagerly from then on (with a warning naming the
+  op whose operand or setting changed), as it does after five calls in a row with an
+  unchanged input, 32 with an unchanged parameter, when ``fn`` calls another traced
+  function, or for more than 16 argument shapes (an array passed twice is a shape of its own);
 - inputs of another shape, dtype or kind, and parameters whose shape, dtype or
   ``requires_grad`` changed, are recorded anew;
 - calls 8, 64, 512, ... after that re-record, and a graph that changed or a replay that
@@ -52,8 +51,9 @@ _MAX_UNCHECKED = 4  # recordings in a row whose inputs did not all change: then 
 _MAX_UNCHANGED_PARAMS = 32  # recordings without a parameter update in between: likewise
 _MAX_KEYS = 16  # recordings kept per traced function (shapes, dtypes, settings)
 _HIDDEN_STATE = ("a replay on the same data gives another result than the call: the function "
-                 "changes state while it runs and restores it before returning (a scratch "
-                 "array refilled and cleared, a parameter perturbed and put back)")
+                 "changes data while it runs (a scratch array refilled and cleared, a parameter "
+                 "perturbed and put back, a result's data written in NumPy), or an op's "
+                 "forward is random or keeps state (ops must be pure functions of their inputs)")
 
 
 def trace(fn: Callable[..., Value]) -> Traced:

@@ -1177,3 +1177,24 @@ def test_a_view_of_an_input_buffer_the_caller_refills_does_not_confirm(where):
             expected = (w.data * x * x[:, :1]).sum() if where == "operand" else \
                 np.where(m[0], w.data * x, 0.0).sum()
             assert step(x, m).item() == pytest.approx(expected)
+
+
+def test_an_op_whose_forward_is_random_runs_eagerly_and_the_warning_says_so():
+    """Ops must be pure; one that draws its own noise disagrees with its replay, so the
+    function runs eagerly (its results stay right) and the warning names the cause."""
+    rng = np.random.default_rng(0)
+
+    @ag.primitive("noise", saves=True)
+    def noise(x):
+        mask = (rng.random(np.shape(x)) >= 0.5) * 2.0
+        return x * mask, mask
+
+    @noise.defvjp
+    def _noise_vjp(g, out, x, saved):
+        return (g * saved,)
+
+    w = Value(np.array([1.0, 2.0, 3.0]))
+    step = ag.trace(lambda x: noise(w * x).sum())
+    with pytest.warns(UserWarning, match="an op's forward is random or keeps state"):
+        prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 1.0, 1.0]),))
+    assert step.mode(np.ones(3)).startswith("eager")
