@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .data import as_data
 from .primitive import unbroadcast
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def compile_recording(rec: Recording) -> tuple[str, Callable, Callable]:
     """
     names = ([f"i{k}" for k in range(len(rec.inputs))]
              + [f"l{m}" for m in range(len(rec.leaves))] + [f"v{j}" for j in range(len(rec.ops))])
-    namespace = {"_fit": _fit, "_add": _add, "_own": _own}
+    namespace = {"_fit": _fit, "_add": _add, "_own": _own, "_as_data": as_data}
     calls = []  # each op's name in the code: its own name where that is free
     for j, op in enumerate(rec.ops):
         name = re.sub(r"\W", "_", _SYMBOLS.get(op.name, op.name))
@@ -62,7 +63,7 @@ def compile_recording(rec: Recording) -> tuple[str, Callable, Callable]:
         calls.append(name)
     settings = [[f"{name}={_expr(value, namespace, f'a{j}_{name}')}"
                  for name, value in attrs.items()] for j, attrs in enumerate(rec.attrs)]
-    forward, state = _forward_source(rec, names, calls, settings)
+    forward, state = _forward_source(rec, names, calls, settings, namespace)
     source = forward + "\n\n\n" + _backward_source(rec, names, calls, settings, state)
     filename = f"<trace {abs(hash(source)):x}>"  # so tracebacks show the generated line
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -71,7 +72,7 @@ def compile_recording(rec: Recording) -> tuple[str, Callable, Callable]:
 
 
 def _forward_source(rec: Recording, names: list[str], calls: list[str],
-                    settings: list[list[str]]) -> tuple[str, list[str]]:
+                    settings: list[list[str]], namespace: dict) -> tuple[str, list[str]]:
     """``def forward``: one line per op; and the names of the state it returns."""
     given = _given(rec, names)
     lines, state = [f"def forward({', '.join(given)}):"], []
@@ -79,6 +80,10 @@ def _forward_source(rec: Recording, names: list[str], calls: list[str],
         if reshape is not None:
             k, shape = reshape
             lines.append(f"    l{m} = i{k}.reshape({shape!r})")
+            state.append(f"l{m}")
+    for m, source in enumerate(rec.converted):  # a bool or int array operand, as floats
+        if source is not None:
+            lines.append(f"    l{m} = _as_data({_expr(source, namespace, f'_src{m}')})")
             state.append(f"l{m}")
     for j, (op, slots) in enumerate(zip(rec.ops, rec.arg_slots)):
         outputs = f"v{j}, k{j}" if op.saves else f"v{j}"
@@ -93,7 +98,8 @@ def _forward_source(rec: Recording, names: list[str], calls: list[str],
 
 def _given(rec: Recording, names: list[str]) -> list[str]:
     """The names forward receives: the inputs and the leaves read at each call."""
-    read = [names[len(rec.inputs) + m] for m, r in enumerate(rec.reshaped) if r is None]
+    read = [names[len(rec.inputs) + m] for m, (r, c) in enumerate(zip(rec.reshaped,
+            rec.converted)) if r is None and c is None]
     return names[:len(rec.inputs)] + read
 
 

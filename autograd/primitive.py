@@ -179,12 +179,28 @@ class Constant(Value):
     _attrs = None
 
 
+class Converted(Constant):
+    """A constant whose data is a converted copy (float64, native byte order) of an array
+    given as an operand (a bool mask, integer counts): ``source`` is that array, which
+    `trace` converts afresh on every replay, as it reads float arrays afresh."""
+
+    __slots__ = ("source",)
+
+
 def constant(data: Any, op: Primitive | None = None) -> Value:
     """A leaf Value that requires no gradient: an operand of ``op`` given as a plain number
     or array (its errors name ``op``)."""
-    node = object.__new__(Constant)
-    node.data = data if type(data) is float else \
-        as_data(data, "data" if op is None else f"{op.name}: operand")
+    if type(data) is float:
+        node = object.__new__(Constant)
+        node.data = data
+        return node
+    converted = as_data(data, "data" if op is None else f"{op.name}: operand")
+    if type(data) is np.ndarray and converted is not data and type(converted) is np.ndarray:
+        node = object.__new__(Converted)
+        node.source = data
+    else:
+        node = object.__new__(Constant)
+    node.data = converted
     return node
 
 

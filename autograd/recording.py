@@ -15,7 +15,8 @@ import numpy as np
 
 from .backward import forward_order
 from .codegen import Input, compile_recording
-from .primitive import Constant
+from .data import as_data
+from .primitive import Constant, Converted
 from .value import Value
 
 __all__ = ["Recording", "replayed", "same", "snapshot"]
@@ -51,7 +52,14 @@ class Recording:
         # predictions): made from the call's input by the generated forward
         self.reshaped = [None if leaf.requires_grad else _reshape_of(leaf.data, inputs)
                          for leaf in self.leaves]
-        self.read = [leaf for leaf, r in zip(self.leaves, self.reshaped) if r is None]
+        arrays = [x for x in inputs if type(x) is np.ndarray]
+        # constants converted from an array operand (``w * mask`` with a bool mask): converted
+        # afresh by the generated forward, from the call's input (an `Input`) or from the
+        # array as it is then, as float arrays are read afresh (None: not converted)
+        self.converted = [None if r is not None else _conversion(leaf, input_arrays, arrays)
+                          for leaf, r in zip(self.leaves, self.reshaped)]
+        self.read = [leaf for leaf, r, c in zip(self.leaves, self.reshaped, self.converted)
+                     if r is None and c is None]
         slot_of.update((node, self.first + j) for j, node in enumerate(nodes))
         self.out_slots = [slot_of[out] for out in outputs]
         # backward runs only the VJPs of nodes the first output (the result) depends on
@@ -69,15 +77,16 @@ class Recording:
         result_leaves = set(result_graph)
         self.params_of_result = [p in result_leaves for p in self.params]
         # copies to compare recordings by (an array refilled in place would equal itself)
-        self.seen = [None if leaf.requires_grad else r if r is not None else snapshot(leaf.data)
-                     for leaf, r in zip(self.leaves, self.reshaped)]
+        self.seen = [None if leaf.requires_grad else r if r is not None else c
+                     if type(c) is Input else snapshot(leaf.data)
+                     for leaf, r, c in zip(self.leaves, self.reshaped, self.converted)]
         self.seen_attrs = [snapshot(attrs) for attrs in self.attrs]
         # leaves and settings holding a view of an argument array (``x.data[:, :1]``): computed
         # from the input, they are judged by the copies above, never by the array as it is
         # before a later call (a caller refilling one buffer would make them look unchanged)
-        arrays = [x for x in inputs if type(x) is np.ndarray]
-        self.aliased = [r is None and not leaf.requires_grad and _aliases(leaf.data, arrays)
-                        for leaf, r in zip(self.leaves, self.reshaped)]
+        self.aliased = [r is None and c is None and not leaf.requires_grad
+                        and _aliases(leaf.data, arrays)
+                        for leaf, r, c in zip(self.leaves, self.reshaped, self.converted)]
         self.attrs_aliased = [_aliases(attrs, arrays) for attrs in self.attrs]
         self.param_slots = [len(inputs) + m for m, leaf in enumerate(self.leaves)
                             if leaf.requires_grad]
@@ -133,13 +142,18 @@ class Recording:
         """Copies of the leaves' data and of the settings as they are now: taken before a
         recording call, they tell a change the call makes (which a replay would not) from one
         made outside it (which a replay reads afresh)."""
-        return [snapshot(leaf.data) for leaf in self.leaves], snapshot(self.attrs)
+        return [snapshot(self._now(m)) for m in range(len(self.leaves))], snapshot(self.attrs)
+
+    def _now(self, m: int) -> Any:
+        """Leaf ``m``'s data as a replay would get it now."""
+        source = self.converted[m]
+        return as_data(source) if type(source) is np.ndarray else self.leaves[m].data
 
     def written(self, before: tuple[list, list]) -> str | None:
         """What the call wrote into since ``before`` (`values_now`), in the user's terms."""
         leaves, settings = before
-        for leaf, value in zip(self.leaves, leaves):
-            now = leaf.data
+        for m, value in enumerate(leaves):
+            now = self._now(m)
             if np.shape(value) == np.shape(now) and not same(value, now):
                 return (f"the function writes into the data of a Value of shape "
                         f"{np.shape(now)} that it uses (a replay would not)")
@@ -185,7 +199,8 @@ class Recording:
             if a.requires_grad or b.requires_grad:
                 changed = a is not b
             else:  # (a reshaped input by its shape, a view of an input by its values: `seen`)
-                fresh = self.reshaped[m] is None and not self.aliased[m]
+                fresh = (self.reshaped[m] is None and type(self.converted[m]) is not Input
+                         and not self.aliased[m])
                 seen = before[0][m] if fresh else self.seen[m]
                 changed = made_per_call or not same(seen, other.seen[m])
             if changed:
@@ -233,6 +248,18 @@ def _mark(value: Any, input_arrays: dict[int, int]) -> Any:
         if any(m is not v for m, v in zip(marked, value)):
             return type(value)(marked)
     return value
+
+
+def _conversion(leaf: Value, input_arrays: dict[int, int], arrays: list) -> Any:
+    """Where a constant converted from an array operand comes from: `Input` k, or the
+    array itself (read afresh); None when it is no conversion, or one of a view of an input
+    (a value computed from the data, judged like any constant)."""
+    if type(leaf) is not Converted:
+        return None
+    k = input_arrays.get(id(leaf.source))
+    if k is not None:
+        return Input(k)
+    return None if _aliases(leaf.source, arrays) else leaf.source
 
 
 def _aliases(value: Any, arrays: list[np.ndarray]) -> bool:

@@ -1198,3 +1198,49 @@ def test_an_op_whose_forward_is_random_runs_eagerly_and_the_warning_says_so():
     with pytest.warns(UserWarning, match="an op's forward is random or keeps state"):
         prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 1.0, 1.0]),))
     assert step.mode(np.ones(3)).startswith("eager")
+
+
+# --------------------------------------------------------------- found by a tenth review
+@pytest.mark.parametrize("dtype", [bool, np.int64])
+def test_a_bool_or_int_mask_the_caller_refills_is_converted_afresh_on_replay(dtype):
+    """``w * mask`` wraps a bool or integer mask in a float64 *copy*; replays used that copy
+    as recorded, so a pruning mask refilled in place after replay began was ignored until a
+    re-check (55 wrong calls of 100 here, none reported before call 64), while a float mask
+    is read afresh. The generated forward now converts the mask on every call."""
+    w, mask = Value(np.array([1.0, 2.0, 3.0, 4.0])), np.ones(4, dtype=dtype)
+    step = ag.trace(lambda x: (w * x * mask).sum() + ag.where(mask, w * x, 0.0).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0, 4.0]),), (np.array([2.0, 1.0, 1.0, 1.0]),))
+    for k in range(100):
+        if k == 10:
+            mask[:2] = 0  # in place, between two replays
+        x = np.arange(4.0) + k
+        w.grad = None
+        loss = step(x)
+        loss.backward()
+        assert loss.item() == pytest.approx(2 * float(np.sum(w.data * x * mask)))
+        np.testing.assert_array_equal(w.grad, 2 * x * mask)
+
+
+def test_a_bool_mask_argument_used_as_an_operand_replays_with_each_call_s_mask():
+    w = Value(np.array([1.0, 2.0, 3.0]))
+    step = ag.trace(lambda x, m: (w * x * m).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]), np.array([True, False, True])),
+          (np.array([2.0, 1.0, 1.0]), np.array([False, True, True])))
+    assert step.mode(np.ones(3), np.ones(3, bool)) == "replay"
+    for k in range(12):
+        x, m = np.arange(3.0) + k, np.array([k % 2 == 0, True, k % 3 == 0])
+        assert step(x, m).item() == pytest.approx(float(np.sum(w.data * x * m)))
+
+
+def test_a_bool_mask_the_function_refills_is_caught():
+    w, mask = Value(np.array([1.0, 2.0, 3.0])), np.ones(3, dtype=bool)
+
+    def f(x):
+        np.greater(x.data, 0, out=mask)
+        return (w * x * mask).sum()
+
+    step = ag.trace(f)
+    with pytest.warns(UserWarning, match="writes into the data of a Value of shape"):
+        prime(step, [w], (np.array([1.0, -1.0, 2.0]),), (np.array([2.0, 1.0, -3.0]),))
+    x = np.array([-1.0, 2.0, 3.0])
+    assert step(x).item() == pytest.approx(float(np.sum(w.data * x * (x > 0))))

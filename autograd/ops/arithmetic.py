@@ -161,7 +161,9 @@ def _where_vjp(g, out, x, y, condition):
 
 def where(condition, x, y):
     """``x`` where ``condition`` holds, else ``y`` (condition is not differentiated)."""
-    condition = np.asarray(raw(condition), dtype=bool)
+    condition = raw(condition)  # an array as given (np.where reads nonzero as True): a
+    if type(condition) is not np.ndarray or condition.dtype.kind not in "biuf":  # copy would
+        condition = np.asarray(condition, dtype=bool)  # be frozen by trace's replays
     try:
         return _where(x, y, condition=condition)
     except ShapeError as exc:  # it names x's and y's shapes; the culprit may be condition's
