@@ -1244,3 +1244,25 @@ def test_a_bool_mask_the_function_refills_is_caught():
         prime(step, [w], (np.array([1.0, -1.0, 2.0]),), (np.array([2.0, 1.0, -3.0]),))
     x = np.array([-1.0, 2.0, 3.0])
     assert step(x).item() == pytest.approx(float(np.sum(w.data * x * (x > 0))))
+
+
+def test_an_object_array_setting_is_compared_item_by_item():
+    """A custom op's setting may be an object array (here holding an array): comparing two
+    recordings must not ask NumPy for the truth value of an array."""
+
+    @ag.primitive("scale_by_table")
+    def scale(x, table):
+        return x * table[0]
+
+    @scale.defvjp
+    def _scale_vjp(g, out, x, table):
+        return (g * table[0],)
+
+    table = np.empty(1, dtype=object)
+    table[0] = np.array([2.0, 2.0, 2.0])
+    w = Value(np.ones(3))
+    step = ag.trace(lambda x: scale(w * x, table=table).sum())
+    prime(step, [w], (np.arange(3.0),), (np.arange(3.0) + 1,))
+    assert step.mode(np.ones(3)) == "replay"
+    x = np.array([1.0, 2.0, 4.0])
+    assert step(x).item() == pytest.approx(float(np.sum(w.data * x * 2.0)))
