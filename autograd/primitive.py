@@ -180,9 +180,10 @@ class Constant(Value):
 
 
 class Converted(Constant):
-    """A constant whose data is a converted copy (float64, native byte order) of an array
-    given as an operand (a bool mask, integer counts): ``source`` is that array, which
-    `trace` converts afresh on every replay, as it reads float arrays afresh."""
+    """A constant whose data is a converted copy (float64, native byte order; a Python float
+    for a 0-d array) of an array given as an operand (a bool mask, integer counts, a 0-d
+    scale): ``source`` is that array, which `trace` converts afresh on every replay, as it
+    reads float arrays afresh."""
 
     __slots__ = ("source",)
 
@@ -195,7 +196,7 @@ def constant(data: Any, op: Primitive | None = None) -> Value:
         node.data = data
         return node
     converted = as_data(data, "data" if op is None else f"{op.name}: operand")
-    if type(data) is np.ndarray and converted is not data and type(converted) is np.ndarray:
+    if type(data) is np.ndarray and converted is not data:  # (a 0-d array becomes a float)
         node = object.__new__(Converted)
         node.source = data
     else:

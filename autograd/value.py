@@ -205,7 +205,9 @@ class Value:
             exponent = as_data(other, "exponent")
             if type(exponent) is float or exponent.ndim == 0:  # the common case: one number
                 return apply(ops.pow_const, self, exponent=float(exponent))
-            other = exponent  # an array of exponents: a constant operand
+            if type(other) is not np.ndarray:  # an array of exponents: a constant operand
+                other = exponent  # (an ndarray as given: `constant` converts it, and
+                # `trace` converts a bool/int one afresh on every replay)
         return apply_binary(ops.power, self, other)
 
     def __rpow__(self, other):

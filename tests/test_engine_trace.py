@@ -1266,3 +1266,41 @@ def test_an_object_array_setting_is_compared_item_by_item():
     assert step.mode(np.ones(3)) == "replay"
     x = np.array([1.0, 2.0, 4.0])
     assert step(x).item() == pytest.approx(float(np.sum(w.data * x * 2.0)))
+
+
+# ------------------------------------------------------------ found by an eleventh review
+@pytest.mark.parametrize("make", [lambda: np.array(3), lambda: np.array(3.0),
+                                  lambda: np.array(True)], ids=["int", "float64", "bool"])
+def test_a_0d_array_operand_the_caller_refills_is_read_afresh_on_replay(make):
+    """A 0-d int, bool or float64 array operand became a Python float constant (not an
+    array, so not `Converted`): replays used its value from the confirming call, silently
+    wrong (value and gradient) until the re-check at call 8."""
+    w, scale = Value(np.array([1.0, 2.0, 3.0])), make()
+    step = ag.trace(lambda x: (w * x * scale).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 1.0, 1.0]),))
+    assert step.mode(np.ones(3)) == "replay"
+    scale[...] = 0 if scale.dtype == bool else 5
+    x = np.array([1.0, 0.5, 2.0])
+    w.grad = None
+    loss = step(x)
+    loss.backward()
+    assert loss.item() == pytest.approx(float(np.sum(w.data * x * scale)))
+    np.testing.assert_allclose(w.grad, x * float(scale))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, bool, ">f8"])
+def test_an_array_exponent_the_caller_refills_is_converted_afresh_on_replay(dtype):
+    """``w ** k`` with an int, bool or byte-swapped array ``k``: Value.__pow__ converted it
+    itself before the op saw it, so it was a plain constant, frozen by replays."""
+    w, k = Value(np.array([1.5, 2.0, 3.0])), np.array([1, 2, 1]).astype(dtype)
+    step = ag.trace(lambda x: (w ** k * x).sum())
+    prime(step, [w], (np.array([1.0, 2.0, 3.0]),), (np.array([2.0, 1.0, 1.0]),))
+    assert step.mode(np.ones(3)) == "replay"
+    k[...] = np.array([0, 1, 0]).astype(dtype)
+    x = np.array([1.0, 0.5, 2.0])
+    w.grad = None
+    loss = step(x)
+    loss.backward()
+    e = k.astype(np.float64)
+    assert loss.item() == pytest.approx(float(np.sum(w.data ** e * x)))
+    np.testing.assert_allclose(w.grad, e * w.data ** (e - 1) * x)
