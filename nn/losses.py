@@ -65,7 +65,8 @@ def _target(target: Any, name: str) -> float | np.ndarray:
 
 def _elementwise(name: str, pred: Any, target: Any, reduction: str) -> tuple[Value, Any]:
     """pred as a Value and target aligned to it: equal shapes, or (N, 1) against (N,) reshaped;
-    any other mismatch raises (never broadcast). Array targets take pred's float dtype."""
+    any other mismatch raises (never broadcast). Array targets of float32 predictions are
+    cast to float32, so the loss stays float32."""
     _check_reduction(reduction, name)
     pred, target = _pred(pred), _target(target, name)
     ps, ts = pred.shape, () if type(target) is float else target.shape
@@ -74,8 +75,11 @@ def _elementwise(name: str, pred: Any, target: Any, reduction: str) -> tuple[Val
             raise ValueError(f"{name}: prediction of shape {ps} and target of shape {ts} "
                              "differ (they must match; no broadcasting)")
         target = np.reshape(target, ps)
-    if type(target) is not float and type(pred.data) is not float:
+    if type(target) is not float and type(pred.data) is not float \
+            and pred.data.dtype != np.float64:  # float32 predictions keep their dtype
         target = target.astype(pred.data.dtype, copy=False)
+    # (against float64 the engine converts an int or bool target itself, exactly, and
+    # `trace` re-reads it on every replay; a private copy made here would be frozen)
     return pred, target
 
 
