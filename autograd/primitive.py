@@ -178,6 +178,10 @@ class Constant(Value):
     _parents = ()
     _attrs = None
 
+    def __getstate__(self) -> tuple[None, dict]:
+        """Copies (``copy.deepcopy`` of a graph) restore only what an instance stores."""
+        return None, {k: getattr(self, k) for k in ("data", *type(self).__slots__)}
+
 
 class Converted(Constant):
     """A constant whose data is a converted copy (float64, native byte order; a Python float

@@ -290,3 +290,17 @@ def test_probability_targets_ignore_masked_minus_inf_logits(dtype):
     assert float(loss.data) == pytest.approx(lse - 0.5, rel=1e-6)
     p = 1.0 / (1.0 + math.e)
     np.testing.assert_allclose(z.grad, [[p - 0.5, 0.0, 0.5 - p]], rtol=1e-6, atol=1e-7)
+
+
+def test_a_graph_with_constant_operands_deep_copies():
+    """Constants keep their fixed fields on the class; a copy restores only their data (and a
+    converted one's source), so it does not try to set the read-only ones."""
+    import copy
+
+    x = Value(np.array([1.0, 2.0, 3.0]))
+    y = (x * 2.0 + np.array([1, 0, 1])).sum()
+    twin = copy.deepcopy(y)
+    twin.backward()
+    leaf = twin.parents[0].parents[0].parents[0]
+    assert twin.item() == 14.0 and leaf is not x and x.grad is None
+    np.testing.assert_array_equal(leaf.grad, [2.0, 2.0, 2.0])

@@ -160,7 +160,9 @@ def _where_vjp(g, out, x, y, condition):
 
 
 def where(condition, x, y):
-    """``x`` where ``condition`` holds, else ``y`` (condition is not differentiated)."""
+    """``x`` where ``condition`` holds (nonzero), else ``y``. The condition is not
+    differentiated; an array condition is used as given, like any operand, so change it in
+    place only after ``backward()``."""
     condition = raw(condition)  # an array as given (np.where reads nonzero as True): a
     if type(condition) is not np.ndarray or condition.dtype.kind not in "biuf":  # copy would
         condition = np.asarray(condition, dtype=bool)  # be frozen by trace's replays
