@@ -128,7 +128,11 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean",
     floor = log_floor(prob.dtype) if eps is None else eps
     log_p = autograd.clip(prob, min=floor).log()
     log_q = autograd.clip(1.0 - prob, min=floor).log()
-    return _reduce(-(target * log_p + (1.0 - target) * log_q), reduction)
+    # 1 - y in prob's dtype: a float16/32 target meets float64 probabilities uncast, and
+    # 1 - y rounded in float16 would be off by up to 2.4e-4
+    rest = 1.0 - target if type(target) is float else \
+        np.subtract(1.0, target, dtype=np.result_type(prob.dtype, target.dtype))
+    return _reduce(-(target * log_p + rest * log_q), reduction)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
